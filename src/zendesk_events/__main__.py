@@ -1,0 +1,5 @@
+"""``python -m zendesk_events``."""
+
+from zendesk_events.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""The one exception tree of zendesk-events: what can go wrong, and what a caller should do.
+
+```
+ZendeskEventsError                 exit code 1 unless stated
+├── ConfigError                    missing/invalid settings or arguments (exit 2)
+├── ApiError                       a Zendesk(-compatible) server said no: status + error body
+│   ├── AuthenticationError        401: wrong email, password or token
+│   ├── PermissionDeniedError      403: the user is not an admin
+│   ├── NotFoundError              404: no such subdomain / endpoint
+│   ├── InvalidRequestError        400/422 (other than "too recent")
+│   ├── RateLimitedError           429, carries retry_after                     retriable
+│   └── ServerError                5xx                                          retriable
+├── TransportError                 connection refused/reset, timeout, DNS       retriable
+├── PaginationError                malformed page, stalled or looping cursor
+├── StoreError                     wraps sqlite3 / psycopg errors
+└── CheckpointError                checkpoint inconsistent with the stored data
+```
+
+Retriability is the class attribute ``retriable``; the CLI's exit code is ``exit_code``. Nothing
+here ever carries a credential: messages are built from status, URL path and error codes only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "CheckpointError",
+    "ConfigError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "ServerError",
+    "StoreError",
+    "TransportError",
+    "ZendeskEventsError",
+]
+
+
+class ZendeskEventsError(Exception):
+    """Root of every error this package raises on purpose."""
+
+    retriable: ClassVar[bool] = False
+    exit_code: ClassVar[int] = 1
+
+
+class ConfigError(ZendeskEventsError):
+    """Settings or arguments are missing or invalid; nothing was attempted."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class ApiError(ZendeskEventsError):
+    """The server answered with an error status.
+
+    Args:
+        message: one line for a human, already saying what to do.
+        status: the HTTP status code.
+        body: the decoded JSON error body (``{"error": ..., "description": ...}``) if any.
+        url: the request URL (query string included; never credentials).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        body: Any = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.url = url
+
+
+class AuthenticationError(ApiError):
+    """401: the credentials were refused."""
+
+
+class PermissionDeniedError(ApiError):
+    """403: authenticated, but not allowed (incremental exports are for admins)."""
+
+
+class NotFoundError(ApiError):
+    """404: no such Zendesk subdomain, or no such endpoint on this server."""
+
+
+class InvalidRequestError(ApiError):
+    """400/422: the server refused the request's parameters."""
+
+
+class RateLimitedError(ApiError):
+    """429: over the rate limit; wait ``retry_after`` seconds."""
+
+    retriable: ClassVar[bool] = True
+
+    def __init__(self, message: str, *, retry_after: float, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """5xx: the server failed; worth retrying."""
+
+    retriable: ClassVar[bool] = True
+
+
+class TransportError(ZendeskEventsError):
+    """The request never got an answer (refused, reset, timed out)."""
+
+    retriable: ClassVar[bool] = True
+
+
+class PaginationError(ZendeskEventsError):
+    """A page was malformed, or the cursor stopped moving while the server claimed more data."""
+
+
+class StoreError(ZendeskEventsError):
+    """The database refused an operation (locked, wrong URL, schema too new, ...)."""
+
+
+class CheckpointError(ZendeskEventsError):
+    """The stored cursor contradicts the stored data or the requested run."""

@@ -1,0 +1,77 @@
+"""The event store: one schema on SQLite (default) or PostgreSQL, opened by URL."""
+
+from __future__ import annotations
+
+from zendesk_events.store.database import Database, Transaction, redact_url
+from zendesk_events.store.eventstore import EventStore, StoredPage
+from zendesk_events.store.schema import migrate
+from zendesk_events.store.state import StateStore, StreamState
+from zendesk_events.store.users import ROLES, Role, User, UserStore
+
+__all__ = [
+    "DEFAULT_DB",
+    "ROLES",
+    "Database",
+    "EventStore",
+    "Role",
+    "StateStore",
+    "Store",
+    "StoredPage",
+    "StreamState",
+    "Transaction",
+    "User",
+    "UserStore",
+    "open_store",
+    "redact_url",
+]
+
+DEFAULT_DB = "zendesk-events.db"
+
+
+class Store:
+    """A migrated database and its table groups.
+
+    Attributes:
+        db: the connection layer (``transaction()``, ``query()``).
+        events: ticket and metric events.
+        users: users and their credentials.
+        state: sync cursors and settings.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.events = EventStore(db)
+        self.users = UserStore(db)
+        self.state = StateStore(db)
+
+    @property
+    def url(self) -> str:
+        """The database URL with any password hidden."""
+        return self.db.display_url
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(url: str = DEFAULT_DB) -> Store:
+    """Open (creating and migrating as needed) the store at ``url``.
+
+    Args:
+        url: a SQLite file path (or ``sqlite:///path``) or ``postgresql://…``.
+
+    Raises:
+        StoreError: cannot open or migrate.
+    """
+    db = Database(url)
+    try:
+        migrate(db)
+    except BaseException:
+        db.close()
+        raise
+    return Store(db)

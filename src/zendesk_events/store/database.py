@@ -1,0 +1,193 @@
+"""One connection layer over SQLite (sqlite3) and PostgreSQL (psycopg 3), same SQL for both.
+
+Why plain drivers rather than SQLAlchemy Core: the server's hot path is one indexed range query
+whose rows are already-serialized JSON; a driver call is all it needs, and the benchmark
+(`benchmarks/bench_store.py`) shows Core's compile/execute overhead on that path. Our SQL is
+written once with ``?`` placeholders and the portable ``INSERT ... ON CONFLICT`` upsert (SQLite
+>= 3.24 and PostgreSQL both speak it); :meth:`Database.sql` turns ``?`` into ``%s`` for psycopg.
+
+Connections are per thread: sqlite3 and psycopg connections must not be shared across threads,
+and the server (uvicorn's thread pool) and the sync engine (a prefetch thread) both use threads.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from zendesk_events.errors import StoreError
+
+__all__ = ["Database", "Dialect", "Transaction", "redact_url"]
+
+Dialect = Literal["sqlite", "postgresql"]
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (safe for logs and errors)."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+@lru_cache(maxsize=512)
+def _to_pyformat(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class Transaction:
+    """A cursor inside one transaction, taking ``?``-style SQL on both backends."""
+
+    def __init__(self, cursor: Any, dialect: Dialect) -> None:
+        self._cursor = cursor
+        self._dialect = dialect
+
+    def _sql(self, sql: str) -> str:
+        return _to_pyformat(sql) if self._dialect == "postgresql" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Transaction:
+        self._cursor.execute(self._sql(sql), params)
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(sql), rows)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self._cursor.fetchall())
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        row = self._cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+
+class Database:
+    """A database named by URL: a SQLite file path / ``sqlite:///path``, or ``postgresql://…``.
+
+    Args:
+        url: where the data lives. A bare path means SQLite.
+
+    Raises:
+        StoreError: the URL names no supported database, or it cannot be opened.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dialect: Dialect
+        if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+            self.dialect = "postgresql"
+            self._target = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        elif url.startswith("sqlite:///") or "://" not in url:
+            self.dialect = "sqlite"
+            path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+            if path != ":memory:":
+                parent = Path(path).expanduser().resolve().parent
+                if not parent.is_dir():
+                    raise StoreError(
+                        f"cannot open SQLite database {path!r}: {parent} is no directory"
+                    )
+            self._target = path
+        else:
+            raise StoreError(
+                f"unsupported database URL {redact_url(url)!r}: use a SQLite file path or "
+                "postgresql://user@host:port/dbname"
+            )
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password."""
+        return redact_url(self.url)
+
+    def _connect(self) -> Any:
+        conn: Any
+        try:
+            if self.dialect == "sqlite":
+                conn = sqlite3.connect(self._target, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("PRAGMA foreign_keys=ON")
+            else:
+                import psycopg
+
+                conn = psycopg.connect(self._target, autocommit=True, connect_timeout=10)
+        except Exception as exc:
+            raise StoreError(f"cannot open database {self.display_url}: {_reason(exc)}") from exc
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    def connection(self) -> Any:
+        """This thread's connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One atomic unit of work: everything inside commits together or not at all.
+
+        SQLite takes the write lock up front (``BEGIN IMMEDIATE``) so two writers queue on
+        ``busy_timeout`` instead of failing with a deadlock when both try to upgrade.
+        """
+        conn = self.connection()
+        try:
+            if self.dialect == "sqlite":
+                conn.execute("BEGIN IMMEDIATE")
+                cur = conn.cursor()
+                try:
+                    yield Transaction(cur, "sqlite")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            else:
+                with conn.transaction(), conn.cursor() as cur:
+                    yield Transaction(cur, "postgresql")
+        except (sqlite3.Error, _psycopg_error()) as exc:
+            raise StoreError(f"database error on {self.display_url}: {_reason(exc)}") from exc
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one read outside an explicit transaction and return all rows."""
+        conn = self.connection()
+        try:
+            if self.dialect == "sqlite":
+                return conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+            with conn.cursor() as cur:
+                cur.execute(_to_pyformat(sql), params)
+                return [tuple(r) for r in cur.fetchall()]
+        except (sqlite3.Error, _psycopg_error()) as exc:
+            raise StoreError(f"database error on {self.display_url}: {_reason(exc)}") from exc
+
+    def close(self) -> None:
+        """Close every connection this object opened, in any thread."""
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with suppress(Exception):  # closing is best effort
+                conn.close()
+        self._local = threading.local()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return redact_url(text[0]) if text else type(exc).__name__
+
+
+def _psycopg_error() -> type[BaseException]:
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - the postgres extra is not installed
+        return sqlite3.Error
+    return psycopg.Error
