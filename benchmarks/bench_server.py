@@ -1,0 +1,293 @@
+"""Server throughput: 1000-event pages from a 1 M-event store, ours vs a bare baseline.
+
+Load comes from wrk (a C load generator) requesting random start_times over the whole store, so
+the client does not limit the figure. For SQLite and PostgreSQL, with 1 and 2 workers, it prints
+pages/s, MB/s, median and p99 latency and the server's peak RSS, for our server (auth, rate-limit
+headers, Zendesk JSON; limit switched off as for a mirror) and for ``baseline_app.py`` (same query
+and bytes, nothing else), and ours/baseline. Medians of ``--repeat`` runs.
+
+    python benchmarks/bench_server.py [--events 1000000] [--duration 10] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from common import DATA, PG_ADMIN, free_port, median, peak_rss_mb, process, python, table, tree_pids
+from zendesk_events.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_SCHEMA = "zde_bench"
+PG_URL = f"{PG_ADMIN}?options=-csearch_path%3D{PG_SCHEMA}"
+
+
+def events_per_ticket() -> float:
+    from zendesk_events.emulator import seed_store
+
+    with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/probe.db") as store:
+        seed_store(store, tickets=300, days=30, seed=7)
+        return store.events.counts()["ticket_events"] / 300
+
+
+def ensure_sqlite(path: Path, events: int) -> None:
+    if path.exists():
+        with open_store(str(path)) as store:
+            if store.events.counts()["ticket_events"] >= events * 0.95:
+                return
+        path.unlink()
+    tickets = max(10, round(events / events_per_ticket()))
+    print(f"seeding {path.name}: {tickets:,} tickets for ~{events:,} ticket events ...", flush=True)
+    subprocess.run(
+        [
+            python(),
+            "-m",
+            "zendesk_events",
+            "seed",
+            "--db",
+            str(path),
+            "--tickets",
+            str(tickets),
+            "--days",
+            "120",
+            "--seed",
+            "1",
+        ],
+        check=True,
+    )
+
+
+def ensure_postgres(sqlite_path: Path) -> None:
+    """Copy the SQLite store's tables into a PostgreSQL schema (COPY; reused when complete)."""
+    import psycopg
+
+    with open_store(str(sqlite_path)) as src:
+        want = src.events.counts()["ticket_events"]
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}")
+        with open_store(PG_URL) as dst:
+            if dst.events.counts()["ticket_events"] == want:
+                return
+            print(f"copying {want:,} ticket events into PostgreSQL ...", flush=True)
+            cols = (
+                "id, ticket_id, timestamp, created_at, updater_id, via, event_type, raw, "
+                "raw_comments"
+            )
+            with psycopg.connect(PG_URL, autocommit=True) as conn:
+                conn.execute("TRUNCATE ticket_events")
+                with conn.cursor().copy(f"COPY ticket_events ({cols}) FROM STDIN") as copy:
+                    for row in src.db.query(f"SELECT {cols} FROM ticket_events"):
+                        copy.write_row(row)
+                conn.execute("ANALYZE ticket_events")
+
+
+def bench_token(store: Store) -> str:
+    user = store.users.add("bench@example.com", "admin")
+    token = store.users.new_api_token(user)
+    return base64.b64encode(f"bench@example.com/token:{token}".encode()).decode()
+
+
+def start_range(store: Store) -> tuple[int, int]:
+    lo = store.db.query("SELECT MIN(timestamp) FROM ticket_events")[0][0]
+    hi = store.db.query(
+        "SELECT timestamp FROM ticket_events ORDER BY timestamp DESC, id DESC LIMIT 1 OFFSET 1000"
+    )[0][0]
+    return int(lo), int(hi)
+
+
+def wrk(port: int, auth: str | None, lo: int, hi: int, duration: int) -> dict[str, float]:
+    header = f'wrk.headers["Authorization"] = "Basic {auth}"' if auth else ""
+    path = "/api/v2/incremental/ticket_events.json?start_time="
+    script = f"""
+math.randomseed(os.time())
+{header}
+request = function()
+  return wrk.format("GET", "{path}" .. math.random({lo}, {hi}))
+end
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            "-c4",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            f.name,
+            f"http://127.0.0.1:{port}/",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    Path(f.name).unlink()
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"{non2xx.group(1)} error responses during the run:\n{out}")
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "mbps": _mb(re.search(r"Transfer/sec:\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
+        "p50": _ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
+        "p99": _ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
+    }
+
+
+def _mb(text: str) -> float:
+    value, unit = float(re.match(r"[\d.]+", text).group()), text.lstrip("0123456789.")  # type: ignore[union-attr]
+    return value * {"B": 1 / 2**20, "KB": 1 / 1024, "MB": 1, "GB": 1024}[unit]
+
+
+def _ms(text: str) -> float:
+    value, unit = float(re.match(r"[\d.]+", text).group()), text.lstrip("0123456789.")  # type: ignore[union-attr]
+    return value * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def measure(
+    cmd: list[str],
+    env: dict[str, str],
+    port: int,
+    auth: str | None,
+    rng: tuple[int, int],
+    duration: int,
+    repeat: int,
+) -> dict[str, float]:
+    runs: list[dict[str, float]] = []
+    with process(cmd, port, env) as pid:
+        peak = [0.0]
+        done = threading.Event()
+
+        def sample() -> None:  # VmHWM is per process: sample the tree while it runs
+            while not done.wait(0.5):
+                with contextlib.suppress(OSError):
+                    peak[0] = max(peak[0], peak_rss_mb(tree_pids(pid)))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        wrk(port, auth, *rng, duration=2)  # warm-up (connections, caches)
+        for _ in range(repeat):
+            runs.append(wrk(port, auth, *rng, duration=duration))
+        peak[0] = max(peak[0], peak_rss_mb(tree_pids(pid)))
+        done.set()
+    return {k: median([r[k] for r in runs]) for k in runs[0]} | {"rss": peak[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=1_000_000, help="ticket events in the store")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--repeat", type=int, default=3, help="wrk runs per configuration (median)")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated")
+    parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("error: wrk is not installed (apt-get install wrk; `make bench` does it)")
+    DATA.mkdir(exist_ok=True)
+    sqlite_path = DATA / f"store-{args.events}.db"
+    ensure_sqlite(sqlite_path, args.events)
+    urls = {"sqlite": str(sqlite_path)}
+    if "postgresql" in args.backends:
+        ensure_postgres(sqlite_path)
+        urls["postgresql"] = PG_URL
+    rows = []
+    for backend in args.backends.split(","):
+        with open_store(urls[backend]) as store:
+            auth = bench_token(store)
+            rng = start_range(store)
+            total = store.events.counts()["ticket_events"]
+        for workers in (int(w) for w in args.workers.split(",")):
+            port = free_port()
+            ours = measure(
+                [
+                    python(),
+                    "-m",
+                    "zendesk_events",
+                    "serve",
+                    "--db",
+                    urls[backend],
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                    "--export-rate-limit",
+                    "0",
+                ],
+                {},
+                port,
+                auth,
+                rng,
+                args.duration,
+                args.repeat,
+            )
+            port = free_port()
+            base = measure(
+                [
+                    python(),
+                    "-m",
+                    "uvicorn",
+                    "--app-dir",
+                    str(ROOT / "benchmarks"),
+                    "baseline_app:app",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                    "--http",
+                    "httptools",
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                {"BASELINE_DB": urls[backend]},
+                port,
+                None,
+                rng,
+                args.duration,
+                args.repeat,
+            )
+            for name, r in (("ours", ours), ("baseline", base)):
+                rows.append(
+                    [backend, workers, name, r["rps"], r["mbps"], r["p50"], r["p99"], r["rss"], ""]
+                )
+            rows[-2][-1] = f"{ours['rps'] / base['rps']:.2f}"
+            print(
+                f"  {backend} {workers}w: ours {ours['rps']:.0f} pages/s, "
+                f"baseline {base['rps']:.0f} pages/s",
+                flush=True,
+            )
+    print()
+    print(
+        f"Server: 1000-event pages, random start_time, {total:,}-event store, wrk -t1 -c4, "
+        f"median of {args.repeat} x {args.duration}s"
+    )
+    print(
+        table(
+            [
+                "store",
+                "workers",
+                "server",
+                "pages/s",
+                "MB/s",
+                "p50 ms",
+                "p99 ms",
+                "peak RSS MB",
+                "ours/baseline",
+            ],
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
