@@ -1,11 +1,108 @@
-"""`zendesk-events serve` (placeholder until implemented)."""
+"""`zendesk-events serve`: answer Zendesk's incremental export endpoints from a store."""
 
 from __future__ import annotations
 
 import click
 
+from zendesk_events.config import ServerSettings
+from zendesk_events.store import DEFAULT_DB, open_store, redact_url
+
 
 @click.command("serve")
-def command() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+@click.option(
+    "--db",
+    default=DEFAULT_DB,
+    show_default=True,
+    help="Store to serve (SQLite path or postgresql:// URL).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (> 1 shares the rate limits through the database).",
+)
+@click.option(
+    "--export-rate-limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Export requests per window (Zendesk: 10; 30 with the High Volume add-on; "
+    "0 = off, for a mirror).",
+)
+@click.option(
+    "--export-rate-window",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Seconds of the export rate-limit window.",
+)
+@click.option(
+    "--sample-rate-limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0),
+    help="/sample requests per 20 minutes (0 = off).",
+)
+@click.option(
+    "--lag",
+    default=60,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Seconds of newest events held back; newer start_time gets 422.",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help="Scheme and host for next_page links (behind a proxy), e.g. https://acme.example.com.",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="Server log level.",
+)
+@click.option(
+    "--access-log/--no-access-log", default=False, show_default=True, help="Log every request."
+)
+def command(
+    db: str,
+    host: str,
+    port: int,
+    workers: int,
+    export_rate_limit: int,
+    export_rate_window: int,
+    sample_rate_limit: int,
+    lag: int,
+    base_url: str | None,
+    log_level: str,
+    access_log: bool,
+) -> None:
+    """Serve a store through Zendesk's incremental export API (a mirror or an emulator)."""
+    from zendesk_events.server.runner import serve
+
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
+    settings = ServerSettings(
+        db=db,
+        base_url=base_url,
+        export_rate_limit=export_rate_limit,
+        export_rate_window=export_rate_window,
+        sample_rate_limit=sample_rate_limit,
+        lag=lag,
+    )
+    with open_store(db):  # fail here, in one line, rather than inside a worker
+        pass
+    limit = f"{export_rate_limit}/{export_rate_window}s" if export_rate_limit else "off"
+    click.echo(
+        f"serving {redact_url(db)} on http://{host}:{port} "
+        f"({workers} worker{'s' if workers > 1 else ''}, export limit {limit}, lag {lag}s)"
+    )
+    serve(
+        settings, host=host, port=port, workers=workers, log_level=log_level, access_log=access_log
+    )

@@ -1,0 +1,204 @@
+"""Builds the server: the FastAPI app, its routers, error rendering and the worker factory."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from zendesk_events.config import ServerSettings
+from zendesk_events.errors import ConfigError
+from zendesk_events.server import control, incremental
+from zendesk_events.server.auth import Authenticator
+from zendesk_events.server.errors import (
+    EndpointNotFound,
+    InternalError,
+    InvalidStartTime,
+    MethodNotAllowed,
+    ZendeskHTTPError,
+    render,
+)
+from zendesk_events.server.openapi import install_openapi
+from zendesk_events.server.ratelimit import DatabaseCounter, MemoryCounter, RateLimiter
+from zendesk_events.store import Store, open_store
+from zendesk_events.timeutil import Clock, SystemClock
+
+__all__ = [
+    "SETTINGS_ENV",
+    "create_app",
+    "settings_from_json",
+    "settings_to_json",
+    "worker_app",
+]
+
+log = logging.getLogger("zendesk_events.server")
+
+SETTINGS_ENV = "ZENDESK_EVENTS_SERVER_SETTINGS"
+"""The environment variable that hands :class:`ServerSettings` to worker processes."""
+
+
+def create_app(
+    settings: ServerSettings, store: Store | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """The Zendesk-compatible export server over ``store``.
+
+    Args:
+        settings: limits, lag, page size, base URL; ``settings.db`` is opened when ``store``
+            is None (and then closed on shutdown).
+        store: the events and users to serve (the caller keeps ownership).
+        clock: "now" for the lag and the rate-limit windows (tests pass a FakeClock).
+
+    Raises:
+        ConfigError: ``settings.page_limit`` < 1.
+        StoreError: ``settings.db`` cannot be opened.
+    """
+    if settings.page_limit < 1:
+        raise ConfigError("page_limit must be at least 1")
+    owned = store is None
+    the_store = open_store(settings.db) if store is None else store
+    the_clock: Clock = clock or SystemClock()
+    counter = DatabaseCounter(the_store.db) if settings.shared_limits else MemoryCounter()
+    limiter = RateLimiter(settings, the_clock, counter)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            the_store.close()
+
+    app = FastAPI(
+        title="zendesk-events",
+        version="0.1.0",
+        description="Zendesk Support's incremental ticket event export, served from a store "
+        "(a mirror of real Zendesk data, or an emulator over synthetic data).",
+        lifespan=lifespan,
+        # Zendesk answers an unknown path with 404, not a redirect to another URL.
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.store = the_store
+    app.state.clock = the_clock
+    app.state.limiter = limiter
+    app.state.export = incremental.IncrementalExport(
+        settings, the_store, the_clock, limiter, Authenticator(the_store.users, the_clock)
+    )
+    app.include_router(incremental.router)
+    app.include_router(control.router)
+    install_openapi(app)
+    _install_error_handlers(app)
+    app.add_middleware(_Edge, limiter=limiter)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def zendesk_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ZendeskHTTPError)
+        return render(exc)
+
+    async def routing_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 405:
+            allow = (exc.headers or {}).get("Allow", "GET")
+            return render(MethodNotAllowed(allow))
+        if exc.status_code == 404:
+            return render(EndpointNotFound())
+        error = ZendeskHTTPError(str(exc.detail))
+        error.status = exc.status_code  # type: ignore[misc]
+        return render(error, exc.headers)
+
+    async def validation_error(_: Request, exc: Exception) -> Response:
+        # No route declares validated parameters; should one ever, its error stays Zendesk's.
+        return render(InvalidStartTime("invalid request parameters"))
+
+    app.add_exception_handler(ZendeskHTTPError, zendesk_error)
+    app.add_exception_handler(StarletteHTTPException, routing_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+
+
+class _Edge:
+    """Pure ASGI middleware: account-wide rate-limit headers on every response, and the
+    last-resort 500.
+
+    Pure ASGI rather than ``BaseHTTPMiddleware``, whose per-request task and body streaming
+    would cost more than the whole header logic on the export hot path. The 500 is answered
+    here rather than by Starlette's ``ServerErrorMiddleware``, which re-raises after
+    answering and lets the server drop the connection mid-response.
+    """
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = [
+            (name.lower().encode(), value.encode())
+            for name, value in RateLimiter.account_headers(self.limiter.account_hit())
+        ]
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            log.error("unhandled error on %s %s: %r", scope.get("method"), scope.get("path"), exc)
+            if started:  # too late for a clean answer: let the server drop the connection
+                raise
+            await render(InternalError())(scope, receive, send_with_headers)
+
+
+# ---- multi-worker mode ---------------------------------------------------------------------
+# uvicorn starts each worker as a fresh process that imports the app from an import string, so
+# the settings object cannot be passed in memory. The CLI serializes it into one environment
+# variable (inherited by the workers) and each worker rebuilds it here: one variable holding
+# JSON rather than one per field, so adding a setting needs no change in this plumbing. The
+# value may hold a database password (in the URL): it lives only in the environment of this
+# process tree, never in a file, an argument list (visible in `ps`) or a log line.
+
+
+def settings_to_json(settings: ServerSettings) -> str:
+    """``settings`` as JSON, for :data:`SETTINGS_ENV`."""
+    return json.dumps(dataclasses.asdict(settings))
+
+
+def settings_from_json(text: str) -> ServerSettings:
+    """The inverse of :func:`settings_to_json`.
+
+    Raises:
+        ConfigError: not a settings object.
+    """
+    try:
+        data: Any = json.loads(text)
+        return ServerSettings(**data)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"invalid server settings in ${SETTINGS_ENV}: {exc}") from None
+
+
+def worker_app() -> FastAPI:
+    """uvicorn factory for worker processes (``zendesk_events.server.app:worker_app``).
+
+    Raises:
+        ConfigError: :data:`SETTINGS_ENV` is missing or invalid.
+    """
+    text = os.environ.get(SETTINGS_ENV)  # the worker process's edge: its only input
+    if not text:
+        raise ConfigError(f"${SETTINGS_ENV} is not set (start workers with zendesk-events serve)")
+    return create_app(settings_from_json(text))

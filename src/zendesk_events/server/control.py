@@ -1,0 +1,70 @@
+"""Emulator controls, under ``/_emulator/`` only (never ``/api/v2``): read or move the clock.
+
+Moving time only works when the server runs on a :class:`FakeClock` (tests, demos); on the
+wall clock the clock is read-only. Changing it needs an admin's credentials.
+"""
+
+from __future__ import annotations
+
+import math
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from zendesk_events.server.errors import ZendeskHTTPError
+from zendesk_events.timeutil import FakeClock
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/_emulator", tags=["Emulator controls"])
+
+
+class _BadClockRequest(ZendeskHTTPError):
+    status = 400
+    error = "InvalidValue"
+
+
+class _ClockIsReal(ZendeskHTTPError):
+    status = 409
+    error = "ClockIsReal"
+    default_description = "this server runs on the wall clock; start it with a FakeClock"
+
+
+def _clock_body(request: Request) -> Response:
+    clock = request.app.state.clock
+    body = {
+        "now": clock.now(),
+        "lag": request.app.state.settings.lag,
+        "settable": isinstance(clock, FakeClock),
+    }
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+@router.get("/clock", summary="The server's notion of now")
+def get_clock(request: Request) -> Response:
+    """``{"now": epoch seconds, "lag": s, "settable": bool}``."""
+    return _clock_body(request)
+
+
+@router.post("/clock", summary="Set or advance a fake clock (admins)")
+def set_clock(
+    request: Request,
+    to: float | None = Query(None, alias="set", description="Epoch seconds to set."),
+    advance: float | None = Query(None, description="Seconds to move forward (or back)."),
+) -> Response:
+    """``?set=EPOCH`` or ``?advance=SECONDS`` on a server running on a FakeClock."""
+    request.app.state.export.authenticator.authenticate(request.headers.get("authorization"))
+    clock = request.app.state.clock
+    if not isinstance(clock, FakeClock):
+        raise _ClockIsReal()
+    if (to is None) == (advance is None):
+        raise _BadClockRequest("give exactly one of set=EPOCH or advance=SECONDS")
+    value = to if to is not None else advance
+    if value is None or not math.isfinite(value):
+        raise _BadClockRequest("the value must be a finite number")
+    if to is not None:
+        clock.set(to)
+    else:
+        clock.advance(value)
+    return _clock_body(request)
