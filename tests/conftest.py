@@ -89,7 +89,7 @@ def serve_in_thread(app: Any) -> Iterator[str]:
         sock.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def run_server() -> Callable[[Any], Any]:
     """``with run_server(app) as base_url: ...`` — a real server for the test's duration."""
     return serve_in_thread
