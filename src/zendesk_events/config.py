@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Secret", "ServerSettings", "env_value"]
+__all__ = ["SOURCE_ENV", "Secret", "ServerSettings", "SourceSettings", "env_value"]
 
 
 class Secret:
@@ -60,6 +60,7 @@ class ServerSettings:
         account_rate_limit: the account-wide figure reported in ``X-Rate-Limit`` (not enforced).
         lag: seconds of newest data held back, and the "too recent" threshold (Zendesk: 60).
         shared_limits: count requests in the database so several workers share one limit.
+        page_limit: items per export page (Zendesk: 1000; tests use small pages).
     """
 
     db: str = "zendesk-events.db"
@@ -71,3 +72,110 @@ class ServerSettings:
     account_rate_limit: int = 700
     lag: int = 60
     shared_limits: bool = False
+    page_limit: int = 1000
+
+
+# ---- where `zendesk-events sync` reads from (owned by the sync CLI) -------------------------
+
+SOURCE_ENV = {
+    "subdomain": "ZENDESK_SUBDOMAIN",
+    "url": "ZENDESK_URL",
+    "email": "ZENDESK_EMAIL",
+    "token": "ZENDESK_API_TOKEN",
+    "password": "ZENDESK_PASSWORD",
+    "oauth_token": "ZENDESK_OAUTH_TOKEN",
+}
+"""The environment variable behind each source setting (flags win over these)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSettings:
+    """Which Zendesk (or compatible server) to export from, and as whom.
+
+    Build it with :meth:`resolve` at the edge; library code receives the object.
+
+    Attributes:
+        subdomain: ``acme`` for https://acme.zendesk.com (exclusive with ``url``).
+        url: the base URL of a compatible server, e.g. ``http://127.0.0.1:8000``.
+        email: the user for Basic auth (not needed with an OAuth token).
+        token: an API token (``email/token:TOKEN``).
+        password: a password (``email:PASSWORD``).
+        oauth_token: an OAuth access token (``Bearer``).
+    """
+
+    subdomain: str | None = None
+    url: str | None = None
+    email: str | None = None
+    token: Secret | None = None
+    password: Secret | None = None
+    oauth_token: Secret | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Scheme and host requests go to (never carries credentials)."""
+        if self.url:
+            return self.url.rstrip("/")
+        return f"https://{self.subdomain}.zendesk.com"
+
+    @classmethod
+    def resolve(cls, environ: Mapping[str, str], **flags: str | None) -> SourceSettings:
+        """Merge command-line flags over the environment and check the result.
+
+        Flags win, and by group: a ``--url`` flag overrides ``ZENDESK_SUBDOMAIN`` from the
+        environment (and vice versa), and any credential flag overrides every credential
+        variable, so a stale variable never mixes into what the user typed.
+
+        Args:
+            environ: the process environment (or a test's dict).
+            **flags: ``subdomain``, ``url``, ``email``, ``token``, ``password``,
+                ``oauth_token`` as given on the command line (None = not given).
+
+        Raises:
+            ValueError: no source, two sources, no credentials, two credentials, or a
+                Basic credential without an email. The message names the flags and variables.
+        """
+
+        def pick(group: tuple[str, ...]) -> dict[str, str | None]:
+            given = {k: (flags.get(k) or "").strip() or None for k in group}
+            if any(given.values()):
+                return given
+            return {k: env_value(environ, SOURCE_ENV[k]) for k in group}
+
+        where = pick(("subdomain", "url"))
+        creds = pick(("token", "password", "oauth_token"))
+        email = (flags.get("email") or "").strip() or env_value(environ, SOURCE_ENV["email"])
+        if where["subdomain"] and where["url"]:
+            raise ValueError("give either --subdomain or --url, not both")
+        if not where["subdomain"] and not where["url"]:
+            raise ValueError(
+                "no source: give --subdomain (or ZENDESK_SUBDOMAIN) or --url (or ZENDESK_URL)"
+            )
+        url = where["url"]
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError("--url must start with http:// or https://")
+        if url and "@" in url.split("://", 1)[1].split("/", 1)[0]:
+            raise ValueError("--url must not contain credentials: use --email and --token")
+        chosen = [k for k, v in creds.items() if v]
+        if not chosen:
+            raise ValueError(
+                "no credentials: give --token (ZENDESK_API_TOKEN), --password "
+                "(ZENDESK_PASSWORD) or --oauth-token (ZENDESK_OAUTH_TOKEN)"
+            )
+        if len(chosen) > 1:
+            names = " and ".join("--" + k.replace("_", "-") for k in chosen)
+            raise ValueError(f"give one credential, not {names}")
+        if chosen[0] != "oauth_token" and not email:
+            raise ValueError(f"--{chosen[0]} needs --email (or ZENDESK_EMAIL)")
+
+        def secret(key: str) -> Secret | None:
+            value = creds[key]
+            return Secret(value) if value else None
+
+        return cls(
+            subdomain=where["subdomain"],
+            url=url,
+            email=email,
+            token=secret("token"),
+            password=secret("password"),
+            oauth_token=secret("oauth_token"),
+        )
