@@ -16,22 +16,20 @@ if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
 fi
 
 rm -f demo.db demo.db-wal demo.db-shm demo-export.db demo-export.db-wal demo-export.db-shm
-echo "==> 1/4 seeding a demo store (demo.db): 400 tickets over 30 days"
-zendesk-events seed --db demo.db --tickets 400 --days 30 --seed 42 \
+echo "==> 1/4 seeding a demo store (demo.db): 250 tickets over 30 days"
+zendesk-events seed --db demo.db --tickets 250 --days 30 --seed 42 \
   --admin-email "$EMAIL" --admin-password "$PASSWORD"
 
 echo
-echo "==> 2/4 serving it like Zendesk on $URL (10 export requests/minute, as Zendesk)"
-zendesk-events serve --db demo.db --host "$HOST" --port "$PORT" &
+echo "==> 2/4 serving it like Zendesk on $URL (30 export requests/minute: the High Volume add-on)"
+zendesk-events serve --db demo.db --host "$HOST" --port "$PORT" --export-rate-limit 30 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null && break
   sleep 0.1
 done
-START=$(python3 -c 'import time; print(int(time.time()) - 31 * 86400)')
-echo "    try it:"
-echo "    curl -u $EMAIL:$PASSWORD -G -d \"start_time=$START\" -H \"Accept: application/json\" $URL/api/v2/incremental/ticket_events"
+echo "    it is up: the curl command printed by the seed above works now (try it in another terminal)"
 
 echo
 echo "==> 3/4 exporting it: zendesk-events sync --url $URL ... --to demo-export.db"
