@@ -28,6 +28,7 @@ from zendesk_events.server.errors import (
     ZendeskHTTPError,
     render,
 )
+from zendesk_events.server.faults import FaultInjector, FaultPlan
 from zendesk_events.server.openapi import install_openapi
 from zendesk_events.server.ratelimit import DatabaseCounter, MemoryCounter, RateLimiter
 from zendesk_events.store import Store, open_store
@@ -89,6 +90,7 @@ def create_app(
     app.state.store = the_store
     app.state.clock = the_clock
     app.state.limiter = limiter
+    app.state.faults = FaultPlan()
     app.state.export = incremental.IncrementalExport(
         settings, the_store, the_clock, limiter, Authenticator(the_store.users, the_clock)
     )
@@ -96,6 +98,7 @@ def create_app(
     app.include_router(control.router)
     install_openapi(app)
     _install_error_handlers(app)
+    app.add_middleware(FaultInjector, plan=app.state.faults)
     app.add_middleware(_Edge, limiter=limiter)
     return app
 
