@@ -98,6 +98,25 @@ def test_page_extends_over_a_long_same_second_run(store_url: str) -> None:
         assert second.count == 1 and second.end_of_stream and second.end_time == 101
 
 
+def test_bytes_page_is_the_text_page_encoded(store_url: str) -> None:
+    with open_store(store_url) as s:
+        events = [_event(i, 100) for i in range(1, 16)] + [_event(20, 101, full_comment=True)]
+        events[3]["subject"] = "caf\u00e9 \u2603"  # non-ASCII survives as UTF-8
+        with s.db.transaction() as tx:
+            s.events.upsert(tx, "ticket_events", events)
+        for start, comments in ((0, False), (0, True), (101, True)):
+            text = s.events.export_page(
+                "ticket_events", start, before=10**10, limit=10, include_comments=comments
+            )
+            raw = s.events.export_page_bytes(
+                "ticket_events", start, before=10**10, limit=10, include_comments=comments
+            )
+            assert raw.items == [i.encode() for i in text.items]
+            assert (raw.end_time, raw.end_of_stream) == (text.end_time, text.end_of_stream)
+        assert s.events.export_page("ticket_events", 0, before=10**10, limit=10).count == 15
+        assert isinstance(s.db.query("SELECT raw FROM ticket_events")[0][0], str)
+
+
 def test_page_holds_back_items_newer_than_before(store_url: str) -> None:
     with open_store(store_url) as s:
         with s.db.transaction() as tx:

@@ -98,6 +98,7 @@ def create_app(
     app.include_router(control.router)
     install_openapi(app)
     _install_error_handlers(app)
+    app.add_middleware(incremental.ExportFastPath, export=app.state.export)
     app.add_middleware(FaultInjector, plan=app.state.faults)
     app.add_middleware(_Edge, limiter=limiter)
     return app
