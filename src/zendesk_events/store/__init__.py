@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from zendesk_events.store.database import Database, Transaction, redact_url
-from zendesk_events.store.eventstore import EventStore, StoredPage
+from zendesk_events.store.eventstore import EventStore, PreparedRows, StoredPage
 from zendesk_events.store.schema import migrate
 from zendesk_events.store.state import StateStore, StreamState
 from zendesk_events.store.users import ROLES, Role, User, UserStore
@@ -13,6 +13,7 @@ __all__ = [
     "ROLES",
     "Database",
     "EventStore",
+    "PreparedRows",
     "Role",
     "StateStore",
     "Store",

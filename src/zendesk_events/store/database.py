@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
@@ -55,6 +55,14 @@ class Transaction:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self._cursor.executemany(self._sql(sql), rows)
+
+    def copy_rows(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """PostgreSQL only: stream ``rows`` through ``COPY ... FROM STDIN`` (``sql``)."""
+        if self._dialect != "postgresql":
+            raise StoreError("COPY is PostgreSQL only")
+        with self._cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return list(self._cursor.fetchall())
@@ -120,7 +128,9 @@ class Database:
             else:
                 import psycopg
 
-                conn = psycopg.connect(self._target, autocommit=True, connect_timeout=10)
+                conn = psycopg.connect(
+                    self._target, autocommit=True, connect_timeout=10, client_encoding="UTF8"
+                )
         except Exception as exc:
             raise StoreError(f"cannot open database {self.display_url}: {_reason(exc)}") from exc
         with self._lock:
@@ -158,15 +168,32 @@ class Database:
         except (sqlite3.Error, _psycopg_error()) as exc:
             raise StoreError(f"database error on {self.display_url}: {_reason(exc)}") from exc
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run one read outside an explicit transaction and return all rows."""
+    def query(
+        self, sql: str, params: Sequence[Any] = (), *, text_as_bytes: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Run one read outside an explicit transaction and return all rows.
+
+        Args:
+            text_as_bytes: return text columns as their UTF-8 bytes, undecoded (the export
+                pages: stored JSON that goes out as it is).
+        """
         conn = self.connection()
         try:
             if self.dialect == "sqlite":
-                return conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+                if not text_as_bytes:
+                    return conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+                # The connection is this thread's alone, so switching its factory for one
+                # query cannot leak into another.
+                conn.text_factory = bytes
+                try:
+                    return conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+                finally:
+                    conn.text_factory = str
             with conn.cursor() as cur:
+                if text_as_bytes:
+                    cur.adapters.register_loader("text", _bytes_loader())
                 cur.execute(_to_pyformat(sql), params)
-                return [tuple(r) for r in cur.fetchall()]
+                return cur.fetchall()  # type: ignore[no-any-return]
         except (sqlite3.Error, _psycopg_error()) as exc:
             raise StoreError(f"database error on {self.display_url}: {_reason(exc)}") from exc
 
@@ -191,3 +218,15 @@ def _psycopg_error() -> type[BaseException]:
     except ImportError:  # pragma: no cover - the postgres extra is not installed
         return sqlite3.Error
     return psycopg.Error
+
+
+@lru_cache(maxsize=1)
+def _bytes_loader() -> type:
+    """A psycopg loader handing ``text`` values over as bytes (the connection is UTF-8)."""
+    from psycopg.adapt import Loader
+
+    class BytesTextLoader(Loader):
+        def load(self, data: Any) -> bytes:
+            return bytes(data)
+
+    return BytesTextLoader

@@ -17,6 +17,7 @@ from zendesk_events.events import item_timestamp
 __all__ = [
     "CHANGE_META_KEYS",
     "TicketEventRows",
+    "append_ticket_event_rows",
     "dumps",
     "metric_event_row",
     "plain_child",
@@ -29,9 +30,12 @@ CHANGE_META_KEYS = frozenset(
 """Keys of a Create/Change child that are not the ticket field it sets."""
 
 
+_dumps = orjson.dumps
+
+
 def dumps(value: Any) -> str:
     """Compact JSON text, as stored and served."""
-    return orjson.dumps(value).decode()
+    return _dumps(value).decode()
 
 
 def _is_full_comment(child: dict[str, Any]) -> bool:
@@ -66,22 +70,34 @@ class TicketEventRows:
 def ticket_event_rows(event: dict[str, Any]) -> TicketEventRows:
     """Rows for ``ticket_events``, ``ticket_field_changes`` and ``ticket_comments``."""
     out = TicketEventRows()
+    out.event = append_ticket_event_rows(event, out.changes, out.comments)
+    return out
+
+
+def append_ticket_event_rows(
+    event: dict[str, Any],
+    changes: list[tuple[Any, ...]],
+    comments: list[tuple[Any, ...]],
+) -> tuple[Any, ...]:
+    """The ``ticket_events`` row of ``event``; its other rows are appended to the lists.
+
+    The bulk form of :func:`ticket_event_rows` (the sync's hot path: one call per event, no
+    per-event containers, each JSON value serialized once).
+    """
     audit_id = event["id"]
     ticket_id = event["ticket_id"]
-    ts = item_timestamp(event)
+    ts = event.get("timestamp")
+    if type(ts) is not int:
+        ts = item_timestamp(event)
     via = event.get("via")
-    children = event.get("child_events") or []
     has_full = False
-    plain_children: list[Any] = []
-    for child in children:
-        if not isinstance(child, dict):
-            plain_children.append(child)
+    for child in event.get("child_events") or ():
+        if type(child) is not dict:
             continue
         kind = child.get("event_type")
-        if _is_full_comment(child):
+        if kind == "Comment" and ("body" in child or "html_body" in child or "author_id" in child):
             has_full = True
-            plain_children.append(plain_child(child, via))
-            out.comments.append(
+            comments.append(
                 (
                     child["id"],
                     audit_id,
@@ -92,52 +108,54 @@ def ticket_event_rows(event: dict[str, Any]) -> TicketEventRows:
                     child.get("body"),
                     child.get("html_body"),
                     child.get("created_at"),
-                    dumps(child),
+                    _dumps(child).decode(),
                 )
             )
-            continue
-        plain_children.append(child)
-        if kind in ("Create", "Change"):
+        elif kind == "Create" or kind == "Change":
+            child_id = child["id"]
             child_via = child.get("via")
             if not isinstance(child_via, str | None):
-                child_via = dumps(child_via)
-            previous = child.get("previous_value")
+                child_via = _dumps(child_via).decode()
+            reference = child.get("via_reference_id")
+            previous = None if kind == "Create" else _dumps(child.get("previous_value")).decode()
             for key, value in child.items():
                 if key in CHANGE_META_KEYS:
                     continue
-                out.changes.append(
+                changes.append(
                     (
-                        child["id"],
+                        child_id,
                         key,
                         audit_id,
                         ticket_id,
                         ts,
                         kind,
-                        dumps(value),
-                        None if kind == "Create" else dumps(previous),
+                        _dumps(value).decode(),
+                        previous,
                         child_via,
-                        child.get("via_reference_id"),
+                        reference,
                     )
                 )
     if has_full:
-        raw_comments: str | None = dumps(event)
-        raw = dumps({**event, "child_events": plain_children})
+        plain = [
+            plain_child(c, via) if isinstance(c, dict) and _is_full_comment(c) else c
+            for c in event["child_events"]
+        ]
+        raw_comments: str | None = _dumps(event).decode()
+        raw = _dumps({**event, "child_events": plain}).decode()
     else:
         raw_comments = None
-        raw = dumps(event)
-    via_text = via if isinstance(via, str | None) else dumps(via)
-    out.event = (
+        raw = _dumps(event).decode()
+    return (
         audit_id,
         ticket_id,
         ts,
         event.get("created_at"),
         event.get("updater_id"),
-        via_text,
+        via if isinstance(via, str | None) else _dumps(via).decode(),
         event.get("event_type"),
         raw,
         raw_comments,
     )
-    return out
 
 
 def metric_event_row(event: dict[str, Any]) -> tuple[Any, ...]:

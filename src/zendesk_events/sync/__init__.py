@@ -13,6 +13,7 @@ from zendesk_events.sync.engine import (
 from zendesk_events.sync.sinks import (
     DEFAULT_TARGET,
     JsonLinesSink,
+    PreparedPage,
     RunInfo,
     Sink,
     SinkStatus,
@@ -26,6 +27,7 @@ __all__ = [
     "PREFETCH_PAGES",
     "JsonLinesSink",
     "PageSource",
+    "PreparedPage",
     "RunInfo",
     "Sink",
     "SinkStatus",

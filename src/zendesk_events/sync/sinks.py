@@ -32,6 +32,7 @@ from zendesk_events.store import DEFAULT_DB, Store, StreamState, open_store, red
 __all__ = [
     "DEFAULT_TARGET",
     "JsonLinesSink",
+    "PreparedPage",
     "RunInfo",
     "Sink",
     "SinkStatus",
@@ -78,6 +79,25 @@ class SinkStatus:
     kind: str
     streams: list[StreamState]
     counts: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPage:
+    """A page turned into what its sink writes (rows, lines), before any database or file I/O.
+
+    Made by a sink's ``prepare_page`` in the sync engine's prefetch thread, so this pure-Python
+    work overlaps the writer thread's time inside the database (which releases the GIL).
+
+    Attributes:
+        stream: the page's stream.
+        count: items in the page.
+        payload: the sink's own form of the items (e.g. :class:`~zendesk_events.store.
+            PreparedRows`, or JSON Lines bytes).
+    """
+
+    stream: StreamName
+    count: int
+    payload: Any
 
 
 class Sink(Protocol):
@@ -162,9 +182,27 @@ class SqlSink:
         *,
         caught_up: bool,
     ) -> None:
+        self.write_prepared(self.prepare_page(stream, items), checkpoint, caught_up=caught_up)
+
+    def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
+        """The page's table rows (no database access: safe in any thread)."""
+        return PreparedPage(stream, len(items), self.store.events.prepare(stream, items))
+
+    def write_prepared(
+        self, page: PreparedPage, checkpoint: Checkpoint, *, caught_up: bool
+    ) -> None:
+        """:meth:`write_page` for a page :meth:`prepare_page` made: rows and cursor, one commit.
+
+        On PostgreSQL the transaction commits with ``synchronous_commit`` off: a power loss
+        may lose the last commits, but rows and cursor together (as SQLite's WAL mode with
+        ``synchronous=NORMAL`` does), so the rerun fetches them again: still exactly once.
+        """
         run = self._runs.run
+        stream = page.stream
         with self.store.db.transaction() as tx:
-            self.store.events.upsert(tx, stream, items)
+            if self.store.db.dialect == "postgresql":
+                tx.execute("SET LOCAL synchronous_commit TO OFF")
+            self.store.events.write(tx, page.payload)
             self.store.state.put(
                 tx,
                 stream,
@@ -173,10 +211,10 @@ class SqlSink:
                 include_comments=run.include_comments,
                 caught_up=caught_up,
                 run_started=run.started,
-                run_events=self._runs.events.get(stream, 0) + len(items),
+                run_events=self._runs.events.get(stream, 0) + page.count,
             )
         # Counted only once committed, so a failed page is not reported as stored.
-        self._runs.add(stream, len(items))
+        self._runs.add(stream, page.count)
 
     def status(self) -> SinkStatus:
         return SinkStatus(
@@ -293,8 +331,19 @@ class JsonLinesSink:
         *,
         caught_up: bool,
     ) -> None:
+        self.write_prepared(self.prepare_page(stream, items), checkpoint, caught_up=caught_up)
+
+    def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
+        """The page's lines (no file access: safe in any thread)."""
+        return PreparedPage(stream, len(items), _lines(stream, items))
+
+    def write_prepared(
+        self, page: PreparedPage, checkpoint: Checkpoint, *, caught_up: bool
+    ) -> None:
+        """:meth:`write_page` for a page :meth:`prepare_page` made (same commit protocol)."""
+        stream = page.stream
         f = self._open_data()
-        data = _lines(stream, items)
+        data: bytes = page.payload
         try:
             if data:
                 f.write(data)
@@ -304,7 +353,7 @@ class JsonLinesSink:
             raise StoreError(f"cannot write {self.path}: {exc}") from exc
         run = self._runs.run
         previous = self._state["streams"].get(stream, {})
-        run_events = self._runs.events.get(stream, 0) + len(items)
+        run_events = self._runs.events.get(stream, 0) + page.count
         self._state["length"] = int(self._state["length"]) + len(data)
         self._state["streams"][stream] = {
             "start_time": checkpoint.start_time,
@@ -315,10 +364,10 @@ class JsonLinesSink:
             "updated_at": _now_iso(),
             "last_run_started": run.started,
             "last_run_events": run_events,
-            "lines": int(previous.get("lines", 0)) + len(items),
+            "lines": int(previous.get("lines", 0)) + page.count,
         }
         self._commit_state()
-        self._runs.add(stream, len(items))
+        self._runs.add(stream, page.count)
 
     def status(self) -> SinkStatus:
         streams = [_stream_state(k, v) for k, v in sorted(self._state["streams"].items())]

@@ -1,0 +1,375 @@
+"""Sync throughput, pacing at the rate limit, and ours vs zenpy.
+
+1. Events/s exporting the 1 M-event store from our server (limit off) into SQLite, PostgreSQL
+   and JSON Lines, against a bare baseline (httpx GETs + orjson parsing, storing nothing).
+2. With the server's limit at 10 requests per (scaled-down) window: share of the ceiling
+   reached and the number of 429s.
+3. The same export with zenpy's ``tickets.events()`` writing the same SQLite rows, ours/zenpy.
+
+    python benchmarks/bench_sync.py [--events 1000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import math
+import os
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench_server import ensure_sqlite
+from common import DATA, PG_ADMIN, free_port, median, process, python, table
+from zendesk_events.client import ZendeskClient
+from zendesk_events.store import open_store
+from zendesk_events.sync import open_sink, run_sync
+
+EMAIL = "bench@example.com"
+
+
+def serve(db: str, port: int, *, export_limit: int = 0, window: int = 60) -> Any:
+    """Our server in its own process; the account-wide figure it reports raised out of the way.
+
+    That figure (``X-Rate-Limit``, 700/min by default) is only reported by our server, but our
+    client paces on it as it must with real Zendesk, which enforces it: at 1000 events a page
+    it would cap every sync at 700 pages a minute. Mirror-speed runs set it out of reach.
+    """
+    settings = (
+        f"ServerSettings(db={db!r}, export_rate_limit={export_limit}, "
+        f"export_rate_window={window}, account_rate_limit=10**9, lag=60)"
+    )
+    code = (
+        "from zendesk_events.config import ServerSettings\n"
+        "from zendesk_events.server.runner import serve\n"
+        f"serve({settings}, host='127.0.0.1', port={port}, workers=1, log_level='warning', "
+        "access_log=False)"
+    )
+    return process([python(), "-c", code], port)
+
+
+def make_token(db: str) -> str:
+    with open_store(db) as store:
+        return store.users.new_api_token(store.users.add(EMAIL, "admin"))
+
+
+def baseline(base: str, token: str, start: int) -> tuple[int, float]:
+    """GET every ticket_events page and parse it; store nothing."""
+    auth = "Basic " + base64.b64encode(f"{EMAIL}/token:{token}".encode()).decode()
+    n = 0
+    t0 = time.perf_counter()
+    with httpx.Client(headers={"Authorization": auth}, timeout=60) as http:
+        url: str | None = f"{base}/api/v2/incremental/ticket_events.json?start_time={start}"
+        while url:
+            page = orjson.loads(http.get(url).content)
+            n += len(page["ticket_events"])
+            url = None if page["end_of_stream"] else page["next_page"]
+    return n, time.perf_counter() - t0
+
+
+def ours(base: str, token: str, start: int, target: str) -> tuple[int, float]:
+    client = ZendeskClient(base_url=base, email=EMAIL, token=token)
+    sink = open_sink(target)
+    t0 = time.perf_counter()
+    report = run_sync(client, sink, streams=["ticket_events"], since=start)
+    elapsed = time.perf_counter() - t0
+    sink.close()
+    client.close()
+    return report.events_total, elapsed
+
+
+def zenpy_export(base: str, token: str, start: int, target: str) -> tuple[int, float]:
+    """zenpy's ``tickets.events()`` iterator, writing the same rows through our store.
+
+    zenpy is pointed at our server with its own overrides (``ZENPY_FORCE_SCHEME``/``_NETLOC``).
+    It does not drop the boundary duplicates of time-based paging; the upserts make the rows the
+    same anyway. Returns the distinct events stored and the seconds taken.
+    """
+    from zenpy import Zenpy
+
+    scheme, netloc = base.split("://")
+    os.environ["ZENPY_FORCE_SCHEME"] = scheme
+    os.environ["ZENPY_FORCE_NETLOC"] = netloc
+    zd = Zenpy(subdomain="bench", email=EMAIL, token=token)
+    store = open_store(target)
+    batch: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    for event in zd.tickets.events(start_time=start):
+        batch.append(event.to_dict())
+        if len(batch) == 1000:
+            with store.db.transaction() as tx:
+                store.events.upsert(tx, "ticket_events", batch)
+            batch = []
+    if batch:
+        with store.db.transaction() as tx:
+            store.events.upsert(tx, "ticket_events", batch)
+    elapsed = time.perf_counter() - t0
+    n = store.events.counts()["ticket_events"]
+    store.close()
+    return n, elapsed
+
+
+def same_rows(a: str, b: str) -> bool:
+    """Whether two SQLite stores hold the same ticket event rows (all three tables).
+
+    ``raw`` is compared as JSON: zenpy's ``to_dict()`` reorders an event's keys.
+    """
+    events = (
+        "SELECT id, ticket_id, timestamp, created_at, updater_id, via, event_type, raw "
+        "FROM ticket_events ORDER BY id"
+    )
+    others = (
+        "SELECT * FROM ticket_field_changes ORDER BY id, field",
+        "SELECT * FROM ticket_comments ORDER BY id",
+    )
+    with open_store(a) as x, open_store(b) as y:
+        ex, ey = x.db.query(events), y.db.query(events)
+        if len(ex) != len(ey):
+            return False
+        for rx, ry in zip(ex, ey, strict=True):
+            if rx[:-1] != ry[:-1] or orjson.loads(rx[-1]) != orjson.loads(ry[-1]):
+                return False
+        return all(x.db.query(q) == y.db.query(q) for q in others)
+
+
+def ensure_zenpy_store(events: int) -> str:
+    """A store whose newest events are two days old: zenpy stops paging within 5 min of now."""
+    path = DATA / f"zenpy-{events}.db"
+    if path.exists():
+        with open_store(str(path)) as store:
+            if store.events.counts()["ticket_events"] >= events * 0.9:
+                return str(path)
+        path.unlink()
+    tickets = max(10, events // 8)
+    end = (int(time.time()) - 2 * 86400) // 60 * 60
+    print(f"seeding {path.name}: {tickets:,} tickets ending {end} ...", flush=True)
+    subprocess.run(
+        [
+            python(),
+            "-m",
+            "zendesk_events",
+            "seed",
+            "--db",
+            str(path),
+            "--tickets",
+            str(tickets),
+            "--days",
+            "30",
+            "--seed",
+            "2",
+            "--end",
+            str(end),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return str(path)
+
+
+def versus_zenpy(events: int) -> list[list[object]]:
+    """3. zenpy and ours on the same (older) store, into SQLite, side by side."""
+    db = ensure_zenpy_store(events)
+    token = make_token(db)
+    with open_store(db) as store:
+        lo, _ = store.events.time_span("ticket_events") or (0, 0)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (
+        serve(db, port),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        zpath, opath = str(Path(tmp) / "zenpy.db"), str(Path(tmp) / "ours.db")
+        zn, zsecs = zenpy_export(base, token, lo, zpath)
+        on, osecs = ours(base, token, lo, opath)
+        same = "yes" if same_rows(zpath, opath) else "NO"
+    zrate, orate = zn / zsecs, on / osecs
+    return [
+        ["zenpy tickets.events() -> SQLite", zn, f"{zsecs:.1f}", zrate, "", same],
+        ["ours -> SQLite", on, f"{osecs:.1f}", orate, f"{orate / zrate:.1f}", same],
+    ]
+
+
+def throughput(db: str, repeat: int, kinds: str) -> list[list[object]]:
+    """1. Every ticket event of ``db`` into each target; medians of ``repeat`` rounds."""
+    token = make_token(db)
+    with open_store(db) as store:
+        lo, _ = store.events.time_span("ticket_events") or (0, 0)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    targets = {
+        "baseline (httpx GET + orjson parse only)": None,
+        "ours -> SQLite": "sqlite",
+        "ours -> PostgreSQL": "pg",
+        "ours -> JSON Lines": "jsonl",
+    }
+    targets = {k: v for k, v in targets.items() if v is None or v in kinds.split(",")}
+    runs: dict[str, list[float]] = {label: [] for label in targets}
+    counts: dict[str, int] = {}
+    schemas: list[str] = []
+    try:
+        with (
+            serve(db, port),
+            tempfile.TemporaryDirectory() as tmp,
+        ):
+            for _ in range(repeat):
+                for label, kind in targets.items():
+                    if kind is None:
+                        n, secs = baseline(base, token, lo)
+                    else:
+                        target = _target(kind, tmp, schemas)
+                        n, secs = ours(base, token, lo, target)
+                        _remove(target)
+                    runs[label].append(n / secs)
+                    counts[label] = n
+    finally:
+        _drop_schemas(schemas)
+    base_rate = median(runs["baseline (httpx GET + orjson parse only)"])
+    return [
+        [
+            label,
+            counts[label],
+            median(rates),
+            f"{min(rates):,.0f}-{max(rates):,.0f}",
+            f"{median(rates) / base_rate:.2f}",
+        ]
+        for label, rates in runs.items()
+    ]
+
+
+def _target(kind: str, tmp: str, schemas: list[str]) -> str:
+    name = uuid.uuid4().hex[:8]
+    if kind == "sqlite":
+        return str(Path(tmp) / f"{name}.db")
+    if kind == "jsonl":
+        return str(Path(tmp) / f"{name}.jsonl")
+    import psycopg
+
+    schema = f"zde_sync_{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    schemas.append(schema)
+    return f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
+
+
+def _remove(target: str) -> None:
+    if target.startswith("postgresql://"):
+        return
+    for suffix in ("", "-wal", "-shm", ".cursor.json"):
+        Path(target + suffix).unlink(missing_ok=True)
+
+
+def _drop_schemas(schemas: list[str]) -> None:
+    if not schemas:
+        return
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        for schema in schemas:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def pacing(db: str, window: int, windows: int) -> list[list[object]]:
+    """2. Sync at 10 requests per ``window`` s for ``windows`` windows; requests and 429s.
+
+    The server's windows are aligned on multiples of ``window``; the run starts at a window's
+    start and stops just before the last one ends, so the ceiling is ``10 * windows``.
+    """
+    token = make_token(db)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    stamps: list[tuple[float, int]] = []
+
+    def hook(response: httpx.Response) -> None:
+        stamps.append((time.time(), response.status_code))
+
+    with open_store(db) as store:
+        lo, _ = store.events.time_span("ticket_events") or (0, 0)
+    with (
+        serve(db, port, export_limit=10, window=window),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        client = ZendeskClient(base_url=base, email=EMAIL, token=token)
+        client._http.event_hooks["response"].append(hook)  # count what really crossed the wire
+        sink = open_sink(str(Path(tmp) / "paced.db"))
+        stop = threading.Event()
+        now = time.time()
+        time.sleep(math.ceil(now / window) * window - now)  # start with a fresh window
+        first = math.floor(time.time() / window)
+        timer = threading.Timer(window * windows - 0.3, stop.set)
+        timer.start()
+        report = run_sync(client, sink, streams=["ticket_events"], since=lo, stop=stop)
+        timer.cancel()
+        sink.close()
+        client.close()
+    last = first + windows - 1
+    inside = [status for t, status in stamps if math.floor(t / window) <= last]
+    made = sum(1 for status in inside if status != 429)
+    ceiling = 10 * windows
+    return [
+        [
+            f"10 per {window}s",
+            windows,
+            made,
+            ceiling,
+            f"{100 * made / ceiling:.1f}%",
+            inside.count(429),
+            len(stamps) - len(inside),
+            report.events_total,
+        ]
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--zenpy-events", type=int, default=40_000)
+    parser.add_argument("--window", type=int, default=10, help="scaled rate-limit window, s")
+    parser.add_argument("--windows", type=int, default=6, help="windows to run the pacing test")
+    parser.add_argument("--parts", default="123", help="which parts to run, e.g. 13")
+    parser.add_argument("--targets", default="sqlite,pg,jsonl", help="part 1's sinks")
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    db = str(DATA / f"store-{args.events}.db")
+    ensure_sqlite(Path(db), args.events)
+    if "1" in args.parts:
+        rows = throughput(db, args.repeat, args.targets)
+        print(f"\n1. Sync of ticket_events from our server (limit off), median of {args.repeat}")
+        print(table(["run", "events", "events/s", "range", "x baseline"], rows), flush=True)
+    if "2" in args.parts:
+        prow = pacing(db, args.window, args.windows)
+        print("\n2. Pacing at the rate limit (server limit 10/min scaled to a short window)")
+        print(
+            table(
+                [
+                    "limit",
+                    "windows",
+                    "requests",
+                    "ceiling",
+                    "share",
+                    "429s",
+                    "requests after stop",
+                    "events",
+                ],
+                prow,
+            ),
+            flush=True,
+        )
+    if "3" in args.parts:
+        zrows = versus_zenpy(args.zenpy_events)
+        print("\n3. Ours vs zenpy, the same SQLite rows, one run side by side")
+        print(
+            table(["run", "events", "seconds", "events/s", "ours/zenpy", "same rows"], zrows),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

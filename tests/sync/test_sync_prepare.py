@@ -1,0 +1,86 @@
+"""Rows are built in the prefetch thread; a page that cannot be built is not written at all."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from synckit import ticket_event
+
+from zendesk_events.checkpoint import Checkpoint
+from zendesk_events.client import PageResult
+from zendesk_events.events import ExportPage, StreamName
+from zendesk_events.sync import PreparedPage, SqlSink, open_sink, run_sync
+
+
+class Pages:
+    """A page source that serves fixed pages of ticket events (no HTTP)."""
+
+    def __init__(self, pages: list[list[dict[str, Any]]]) -> None:
+        self._pages = pages
+
+    def pages(
+        self,
+        stream: StreamName,
+        start: int | Checkpoint,
+        *,
+        include_comments: bool = False,
+        until: int | None = None,
+    ) -> Iterator[PageResult]:
+        for n, items in enumerate(self._pages):
+            last = n == len(self._pages) - 1
+            end = int(items[-1]["timestamp"]) + 1
+            page = ExportPage(
+                stream=stream,
+                start_time=0,
+                items=items,
+                count=len(items),
+                end_time=end,
+                end_of_stream=last,
+                next_page=None,
+                next_start_time=end,
+            )
+            yield PageResult(page, items, Checkpoint(end))
+
+
+class Recording(SqlSink):
+    """Notes the thread each page is prepared in."""
+
+    threads: list[str]
+
+    def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
+        self.threads.append(threading.current_thread().name)
+        return super().prepare_page(stream, items)
+
+
+def _sink(path: Path) -> Recording:
+    plain = open_sink(str(path))
+    assert isinstance(plain, SqlSink)
+    sink = Recording(plain.store)
+    sink.threads = []
+    return sink
+
+
+def test_rows_are_prepared_off_the_writing_thread(tmp_path: Path) -> None:
+    sink = _sink(tmp_path / "t.db")
+    pages = [[ticket_event(i, 100 + i)] for i in range(1, 5)]
+    report = run_sync(Pages(pages), sink, streams=["ticket_events"], since=0)
+    assert report.events_total == 4
+    assert sink.threads == ["zendesk-events-prefetch"] * 4
+    assert sink.status().counts["ticket_events"] == 4
+    sink.close()
+
+
+def test_a_page_that_cannot_be_prepared_fails_the_run_and_writes_nothing(tmp_path: Path) -> None:
+    sink = _sink(tmp_path / "t.db")
+    pages = [[ticket_event(1, 101)], [ticket_event(2, 102), {"id": 3, "timestamp": 103}]]
+    with pytest.raises(KeyError):
+        run_sync(Pages(pages), sink, streams=["ticket_events"], since=0)
+    status = sink.status()
+    (state,) = status.streams
+    assert state.checkpoint == Checkpoint(102)  # the first page's cursor, with its one event
+    assert status.counts["ticket_events"] == 1 == state.last_run_events
+    sink.close()
