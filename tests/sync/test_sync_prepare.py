@@ -84,3 +84,62 @@ def test_a_page_that_cannot_be_prepared_fails_the_run_and_writes_nothing(tmp_pat
     assert state.checkpoint == Checkpoint(102)  # the first page's cursor, with its one event
     assert status.counts["ticket_events"] == 1 == state.last_run_events
     sink.close()
+
+
+class Watching(SqlSink):
+    """Notes, for each page written, whether the lookup indexes were deferred."""
+
+    deferred: list[bool]
+
+    def write_prepared(
+        self, page: PreparedPage, checkpoint: Checkpoint, *, caught_up: bool
+    ) -> None:
+        self.deferred.append(self.store.lookup_indexes.deferred)
+        super().write_prepared(page, checkpoint, caught_up=caught_up)
+
+
+def _watching(path: Path) -> Watching:
+    plain = open_sink(str(path))
+    assert isinstance(plain, SqlSink)
+    sink = Watching(plain.store)
+    sink.deferred = []
+    return sink
+
+
+def test_first_backfill_defers_lookup_indexes_until_caught_up(tmp_path: Path) -> None:
+    sink = _watching(tmp_path / "t.db")
+    pages = [[ticket_event(i, 100 + i)] for i in range(1, 4)]
+    run_sync(Pages(pages), sink, streams=["ticket_events"], since=0)
+    assert sink.deferred == [True, True, True]
+    assert not sink.store.lookup_indexes.deferred  # built at the caught-up page
+    sink.close()
+    # A later, incremental run into the filled store never drops them.
+    again = _watching(tmp_path / "t.db")
+    run_sync(Pages([[ticket_event(9, 200)]]), again, streams=["ticket_events"], since=0)
+    assert again.deferred == [False]
+    again.close()
+
+
+def test_failed_backfill_still_leaves_the_store_indexed(tmp_path: Path) -> None:
+    sink = _watching(tmp_path / "t.db")
+    pages = [[ticket_event(1, 101)], [{"id": 3, "timestamp": 103}]]
+    with pytest.raises(KeyError):
+        run_sync(Pages(pages), sink, streams=["ticket_events"], since=0)
+    assert sink.store.lookup_indexes.deferred
+    sink.close()  # closing after a run builds them
+    reopened = open_sink(str(tmp_path / "t.db"), create=False)
+    assert isinstance(reopened, SqlSink) and not reopened.store.lookup_indexes.deferred
+    reopened.close()
+
+
+def test_status_does_not_build_a_deferred_index(tmp_path: Path) -> None:
+    sink = _watching(tmp_path / "t.db")
+    sink.store.lookup_indexes.defer_if_empty()  # as a killed backfill leaves it
+    sink.close()  # no run began: nothing to build
+    reader = open_sink(str(tmp_path / "t.db"))
+    assert isinstance(reader, SqlSink)
+    reader.status()
+    reader.close()
+    check = open_sink(str(tmp_path / "t.db"))
+    assert isinstance(check, SqlSink) and check.store.lookup_indexes.deferred
+    check.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zendesk_events.store.database import Database, Transaction, redact_url
 from zendesk_events.store.eventstore import EventStore, PreparedRows, StoredPage
+from zendesk_events.store.indexes import LookupIndexes
 from zendesk_events.store.schema import migrate
 from zendesk_events.store.state import StateStore, StreamState
 from zendesk_events.store.users import ROLES, Role, User, UserStore
@@ -13,6 +14,7 @@ __all__ = [
     "ROLES",
     "Database",
     "EventStore",
+    "LookupIndexes",
     "PreparedRows",
     "Role",
     "StateStore",
@@ -37,6 +39,7 @@ class Store:
         events: ticket and metric events.
         users: users and their credentials.
         state: sync cursors and settings.
+        lookup_indexes: the per-ticket indexes a first backfill defers.
     """
 
     def __init__(self, db: Database) -> None:
@@ -44,6 +47,7 @@ class Store:
         self.events = EventStore(db)
         self.users = UserStore(db)
         self.state = StateStore(db)
+        self.lookup_indexes = LookupIndexes(db)
 
     @property
     def url(self) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,12 +168,17 @@ class SqlSink:
         self.target = store.url
         self._owned = owned
         self._runs = _RunCounter()
+        self._began = False
 
     def cursor(self, stream: StreamName) -> StreamState | None:
         return self.store.state.get(stream)
 
     def begin_run(self, run: RunInfo) -> None:
         self._runs.begin(run)
+        self._began = True
+        # A first backfill loads without the per-ticket indexes and builds them once at the
+        # end (store.indexes says why); a resumed one goes on without them.
+        self.store.lookup_indexes.defer_if_empty()
 
     def write_page(
         self,
@@ -215,6 +221,8 @@ class SqlSink:
             )
         # Counted only once committed, so a failed page is not reported as stored.
         self._runs.add(stream, page.count)
+        if caught_up and stream == "ticket_events":
+            self.store.lookup_indexes.build()
 
     def status(self) -> SinkStatus:
         return SinkStatus(
@@ -222,8 +230,15 @@ class SqlSink:
         )
 
     def close(self) -> None:
-        if self._owned:
-            self.store.close()
+        try:
+            if self._began:
+                # After an error too: the store stays fully indexed whenever we can. If this
+                # fails as well, the record stays and the next run builds them.
+                with suppress(StoreError):
+                    self.store.lookup_indexes.build()
+        finally:
+            if self._owned:
+                self.store.close()
 
 
 class JsonLinesSink:
