@@ -184,36 +184,81 @@ def small_store_rss(events: int, workers: int, duration: int) -> float:
         auth = bench_token(store)
         rng = start_range(store)
     port = free_port()
-    return measure(ours_cmd(str(path), port, workers), {}, port, auth, rng, duration, 1)["rss"]
+    return measure([(ours_cmd(str(path), port, workers), {}, port, auth)], rng, duration, 1)[0][
+        "rss"
+    ]
+
+
+class _Peak:
+    """Samples a process tree's peak RSS (VmHWM is per process) while the load runs."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.mb = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.5):
+            self.sample()
+
+    def sample(self) -> None:
+        with contextlib.suppress(OSError):
+            self.mb = max(self.mb, peak_rss_mb(tree_pids(self.pid)))
+
+    def stop(self) -> float:
+        self.sample()
+        self._done.set()
+        return self.mb
 
 
 def measure(
-    cmd: list[str],
-    env: dict[str, str],
-    port: int,
-    auth: str | None,
+    servers: list[tuple[list[str], dict[str, str], int, str | None]],
     rng: tuple[int, int],
     duration: int,
     repeat: int,
-) -> dict[str, float]:
-    runs: list[dict[str, float]] = []
-    with process(cmd, port, env) as pid:
-        peak = [0.0]
-        done = threading.Event()
+) -> list[dict[str, float]]:
+    """Medians per server, with all servers up and their wrk runs alternating.
 
-        def sample() -> None:  # VmHWM is per process: sample the tree while it runs
-            while not done.wait(0.5):
-                with contextlib.suppress(OSError):
-                    peak[0] = max(peak[0], peak_rss_mb(tree_pids(pid)))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        wrk(port, auth, *rng, duration=2)  # warm-up (connections, caches)
+    Alternating (ours, baseline, ours, baseline, ...) rather than all of one then all of the
+    other: on a shared machine the load drifts, and a drift must not favour either side. An
+    idle server costs nothing while the other one is measured.
+    """
+    with contextlib.ExitStack() as stack:
+        pids = [stack.enter_context(process(cmd, port, env)) for cmd, env, port, _ in servers]
+        peaks = [_Peak(pid) for pid in pids]
+        for _cmd, _env, port, auth in servers:
+            wrk(port, auth, *rng, duration=2)  # warm-up (connections, caches)
+        runs: list[list[dict[str, float]]] = [[] for _ in servers]
         for _ in range(repeat):
-            runs.append(wrk(port, auth, *rng, duration=duration))
-        peak[0] = max(peak[0], peak_rss_mb(tree_pids(pid)))
-        done.set()
-    return {k: median([r[k] for r in runs]) for k in runs[0]} | {"rss": peak[0]}
+            for i, (_cmd, _env, port, auth) in enumerate(servers):
+                runs[i].append(wrk(port, auth, *rng, duration=duration))
+        rss = [p.stop() for p in peaks]
+    return [
+        {k: median([r[k] for r in server_runs]) for k in server_runs[0]} | {"rss": rss[i]}
+        for i, server_runs in enumerate(runs)
+    ]
+
+
+def baseline_cmd(port: int, workers: int) -> list[str]:
+    return [
+        python(),
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(ROOT / "benchmarks"),
+        "baseline_app:app",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
 
 
 def main() -> None:
@@ -248,38 +293,17 @@ def main() -> None:
             rng = start_range(store)
             total = store.events.counts()["ticket_events"]
         for workers in (int(w) for w in args.workers.split(",")):
-            port = free_port()
-            ours = measure(
-                ours_cmd(urls[backend], port, workers),
-                {},
-                port,
-                auth,
-                rng,
-                args.duration,
-                args.repeat,
-            )
-            port = free_port()
-            base = measure(
+            ours_port, base_port = free_port(), free_port()
+            ours, base = measure(
                 [
-                    python(),
-                    "-m",
-                    "uvicorn",
-                    "--app-dir",
-                    str(ROOT / "benchmarks"),
-                    "baseline_app:app",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(workers),
-                    "--http",
-                    "httptools",
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
+                    (ours_cmd(urls[backend], ours_port, workers), {}, ours_port, auth),
+                    (
+                        baseline_cmd(base_port, workers),
+                        {"BASELINE_DB": urls[backend]},
+                        base_port,
+                        None,
+                    ),
                 ],
-                {"BASELINE_DB": urls[backend]},
-                port,
-                None,
                 rng,
                 args.duration,
                 args.repeat,
@@ -301,7 +325,8 @@ def main() -> None:
     print()
     print(
         f"Server: 1000-event pages, random start_time, {total:,}-event store, wrk -t1 -c4, "
-        f"median of {args.repeat} x {args.duration}s, one connection per request"
+        f"median of {args.repeat} x {args.duration}s alternating ours/baseline, "
+        "one connection per request"
     )
     print(
         table(
