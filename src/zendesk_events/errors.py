@@ -47,6 +47,21 @@ class ZendeskEventsError(Exception):
     retriable: ClassVar[bool] = False
     exit_code: ClassVar[int] = 1
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable with keyword-only fields (status, retry_after, ...): the sync's fetcher
+        # process hands its errors to the writer this way. The default re-calls __init__ with
+        # ``args`` only, which fails for those subclasses.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[ZendeskEventsError], args: tuple[Any, ...], state: dict[str, Any]
+) -> ZendeskEventsError:
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
 
 class ConfigError(ZendeskEventsError):
     """Settings or arguments are missing or invalid; nothing was attempted."""

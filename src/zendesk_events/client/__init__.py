@@ -12,13 +12,14 @@ with ZendeskClient(subdomain="acme", email="admin@acme.com", token="...") as cli
 from __future__ import annotations
 
 from zendesk_events.client.auth import APITokenAuth, OAuthTokenAuth, PasswordAuth, ZendeskAuth
-from zendesk_events.client.client import Client, ZendeskClient
+from zendesk_events.client.client import Client, ClientRecipe, ZendeskClient
 from zendesk_events.client.pagination import PageResult
 from zendesk_events.client.ratelimit import Wait
 
 __all__ = [
     "APITokenAuth",
     "Client",
+    "ClientRecipe",
     "OAuthTokenAuth",
     "PageResult",
     "PasswordAuth",

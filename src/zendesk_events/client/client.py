@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from types import TracebackType
 from typing import Any, Literal, NoReturn
@@ -39,7 +40,7 @@ from zendesk_events.errors import (
 from zendesk_events.events import STREAMS, ExportPage, MetricEvent, StreamName, TicketEvent
 from zendesk_events.timeutil import Clock, SystemClock
 
-__all__ = ["Client", "ZendeskClient", "user_agent"]
+__all__ = ["Client", "ClientRecipe", "ZendeskClient", "user_agent"]
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -94,6 +95,41 @@ def _decode_body(response: httpx.Response) -> Any:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRecipe:
+    """What it takes to build the same client in another process (the sync's fetcher).
+
+    Holds the credentials, so it is only ever handed over a pipe to a child process: never
+    logged or written (the repr leaves them out).
+    """
+
+    base_url: str
+    email: str | None
+    token: str | None = field(repr=False)
+    password: str | None = field(repr=False)
+    oauth_token: str | None = field(repr=False)
+    max_retries: int
+    timeout: float
+    max_rate_limited: int
+    pacer: tuple[int | None, float | None, str] = (None, None, "")
+
+    def build(self, on_wait: Callable[[Wait], None] | None = None) -> ZendeskClient:
+        """The client, with the budget its origin knew of when the recipe was taken."""
+        client = ZendeskClient(
+            base_url=self.base_url,
+            email=self.email,
+            token=self.token,
+            password=self.password,
+            oauth_token=self.oauth_token,
+            max_retries=self.max_retries,
+            timeout=self.timeout,
+            max_rate_limited=self.max_rate_limited,
+            on_wait=on_wait,
+        )
+        client.restore_budget(self.pacer)
+        return client
 
 
 class ZendeskClient:
@@ -158,6 +194,21 @@ class ZendeskClient:
         self._on_wait = on_wait
         self._pacer = Pacer(self._clock)
         self._backoff = Backoff(rng=rng)
+        # Only a client on the wall clock and a real network can be rebuilt elsewhere.
+        self._recipe = (
+            ClientRecipe(
+                self.base_url,
+                email,
+                token,
+                password,
+                oauth_token,
+                max_retries,
+                timeout,
+                max_rate_limited,
+            )
+            if transport is None and clock is None and rng is None
+            else None
+        )
         self._http = httpx.Client(
             auth=self._auth,
             transport=transport,
@@ -388,6 +439,26 @@ class ZendeskClient:
         raise ApiError(f"unexpected status {status} from {where}{suffix}", **kwargs)
 
     # ---- lifecycle --------------------------------------------------------------------------
+
+    def recipe(self) -> ClientRecipe | None:
+        """How to build this client in another process, with its current rate-limit budget;
+        None if it runs on a test clock or transport, which cannot go there."""
+        if self._recipe is None:
+            return None
+        return replace(self._recipe, pacer=self._pacer.state())
+
+    def budget(self) -> tuple[int | None, float | None, str]:
+        """The rate-limit budget the last response reported (see :meth:`restore_budget`)."""
+        return self._pacer.state()
+
+    def restore_budget(self, state: tuple[int | None, float | None, str]) -> None:
+        """Continue pacing from a budget another client (in another process) observed."""
+        self._pacer.restore(state)
+
+    def announce_wait(self, wait: Wait) -> None:
+        """Pass a wait another process took on this client's behalf to ``on_wait``."""
+        if self._on_wait is not None:
+            self._on_wait(wait)
 
     def close(self) -> None:
         """Close the connection pool."""

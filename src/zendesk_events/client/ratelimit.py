@@ -202,6 +202,16 @@ class Pacer:
             self._remaining = None
             return wait
 
+    def state(self) -> tuple[int | None, float | None, str]:
+        """The known budget, to hand to a pacer in another process (see :meth:`restore`)."""
+        with self._lock:
+            return self._remaining, self._reset_at, self._source
+
+    def restore(self, state: tuple[int | None, float | None, str]) -> None:
+        """Take over a budget :meth:`state` returned (both clocks must be the wall clock)."""
+        with self._lock:
+            self._remaining, self._reset_at, self._source = state
+
     def forget(self) -> None:
         """Drop the known budget: a 429's ``Retry-After`` has just been waited out, and the
         wait must be exactly that, not that plus a reset the 429 also reported."""

@@ -24,16 +24,19 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from zendesk_events.checkpoint import Checkpoint
+from zendesk_events.client import ZendeskClient
 from zendesk_events.errors import ConfigError
 from zendesk_events.events import STREAMS, StreamName
 from zendesk_events.store import redact_url
-from zendesk_events.sync.sinks import PreparedPage, RunInfo, Sink
+from zendesk_events.sync.fetcher import FetchJob, ProcessFetcher, fetch_in_process
+from zendesk_events.sync.sinks import PreparedPage, RunInfo, Sink, SqlSink, prepare_rows
 from zendesk_events.timeutil import Clock, SystemClock
 
 if TYPE_CHECKING:
     from zendesk_events.client import PageResult
 
 __all__ = [
+    "FETCH_PROCESS_BACKLOG",
     "PREFETCH_PAGES",
     "PageSource",
     "StreamReport",
@@ -43,6 +46,9 @@ __all__ = [
 ]
 
 PREFETCH_PAGES = 2
+
+FETCH_PROCESS_BACKLOG = 3600
+"""Seconds behind from which a stream's pages are fetched in a child process (a backfill)."""
 """Pages fetched ahead of the writer (memory bound: this many pages plus the one in hand)."""
 
 _T = TypeVar("_T")
@@ -156,6 +162,7 @@ def run_sync(
     progress: SyncObserver | None = None,
     clock: Clock | None = None,
     source: str | None = None,
+    fetch_process_backlog: int | None = FETCH_PROCESS_BACKLOG,
 ) -> SyncReport:
     """Export ``streams`` from ``client`` into ``sink``, resuming from the sink's cursors.
 
@@ -178,6 +185,9 @@ def run_sync(
         clock: "now" for the run's start time (tests pass a FakeClock).
         source: the base URL recorded with the cursor (credentials are removed); defaults to
             the client's ``base_url`` attribute if it has one.
+        fetch_process_backlog: fetch and parse in a child process (see
+            :mod:`zendesk_events.sync.fetcher`) when a SQL sink's stream is at least this many
+            seconds behind; None never does.
 
     Returns:
         What each stream did.
@@ -213,7 +223,16 @@ def run_sync(
                     break
                 state = report.streams[name]
                 observer.stream_started(name, state.cursor, state.resumed or state.pages > 0)
-                _sync_stream(client, sink, state, include_comments, until, the_stop, observer)
+                _sync_stream(
+                    client,
+                    sink,
+                    state,
+                    include_comments,
+                    until,
+                    the_stop,
+                    observer,
+                    fetch_process_backlog,
+                )
             if the_stop.is_set():
                 report.stopped = True
                 break
@@ -282,27 +301,41 @@ def _sync_stream(
     until: int | None,
     stop: threading.Event,
     observer: _Observer,
+    fetch_process_backlog: int | None,
 ) -> None:
     """One pass over a stream: from its cursor to the end of the stream (or ``stop``)."""
     t0 = time.perf_counter()
-    pages = client.pages(
-        state.stream,
-        state.cursor,
-        include_comments=include_comments and state.stream == "ticket_events",
-        until=until,
+    comments = include_comments and state.stream == "ticket_events"
+    sql = sink if isinstance(sink, SqlSink) else None
+    recipe = (
+        fetch_in_process(client, state.stream, state.cursor, until, fetch_process_backlog)
+        if fetch_process_backlog is not None and sql is not None
+        else None
     )
-    prepare: Callable[[StreamName, list[dict[str, Any]]], PreparedPage] | None = getattr(
-        sink, "prepare_page", None
-    )
-    write_prepared: Callable[..., None] | None = getattr(sink, "write_prepared", None)
-    if prepare is None or write_prepared is None:
-        prepare = write_prepared = None
     try:
+        if recipe is not None and sql is not None and isinstance(client, ZendeskClient):
+            job = FetchJob(recipe, state.stream, state.cursor, comments, until, prepare_rows)
+            with ProcessFetcher(job, client, stop) as fetched:
+                for page in fetched:
+                    sql.write_prepared(page.prepared, page.checkpoint, caught_up=page.end_of_stream)
+                    _written(state, page.count, page.checkpoint, page.end_of_stream, observer)
+                    # No break when caught up: the child's last message (its rate-limit
+                    # budget, for the next pass) follows the last page.
+                    if stop.is_set():
+                        break
+            return
+        pages = client.pages(state.stream, state.cursor, include_comments=comments, until=until)
+        prepare: Callable[[StreamName, list[dict[str, Any]]], PreparedPage] | None = getattr(
+            sink, "prepare_page", None
+        )
+        write_prepared: Callable[..., None] | None = getattr(sink, "write_prepared", None)
+        if prepare is None or write_prepared is None:
+            prepare = write_prepared = None
         with (
             _short_gil_slices(),
-            _Prefetch(_prepared(pages, state.stream, prepare), PREFETCH_PAGES, stop) as fetched,
+            _Prefetch(_prepared(pages, state.stream, prepare), PREFETCH_PAGES, stop) as threaded,
         ):
-            for result, prepared in fetched:
+            for result, prepared in threaded:
                 caught_up = bool(result.page.end_of_stream)
                 if prepared is not None and write_prepared is not None:
                     write_prepared(prepared, result.checkpoint, caught_up=caught_up)
@@ -310,15 +343,24 @@ def _sync_stream(
                     sink.write_page(
                         state.stream, result.items, result.checkpoint, caught_up=caught_up
                     )
-                state.cursor = result.checkpoint
-                state.events += len(result.items)
-                state.pages += 1
-                state.caught_up = caught_up
-                observer.page_written(state.stream, len(result.items), state.cursor, caught_up)
-                if caught_up or stop.is_set():
+                if _written(state, len(result.items), result.checkpoint, caught_up, observer):
+                    break
+                if stop.is_set():
                     break
     finally:
         state.seconds += time.perf_counter() - t0
+
+
+def _written(
+    state: StreamReport, count: int, checkpoint: Checkpoint, caught_up: bool, observer: _Observer
+) -> bool:
+    """Account for a committed page; returns whether the stream has caught up."""
+    state.cursor = checkpoint
+    state.events += count
+    state.pages += 1
+    state.caught_up = caught_up
+    observer.page_written(state.stream, count, checkpoint, caught_up)
+    return caught_up
 
 
 @contextlib.contextmanager

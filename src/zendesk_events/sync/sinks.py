@@ -28,7 +28,14 @@ import orjson
 from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.errors import CheckpointError, ConfigError, StoreError
 from zendesk_events.events import StreamName
-from zendesk_events.store import DEFAULT_DB, Store, StreamState, open_store, redact_url
+from zendesk_events.store import (
+    DEFAULT_DB,
+    EventStore,
+    Store,
+    StreamState,
+    open_store,
+    redact_url,
+)
 
 __all__ = [
     "DEFAULT_TARGET",
@@ -40,6 +47,7 @@ __all__ = [
     "SqlSink",
     "StdoutSink",
     "open_sink",
+    "prepare_rows",
 ]
 
 DEFAULT_TARGET = DEFAULT_DB
@@ -99,6 +107,11 @@ class PreparedPage:
     stream: StreamName
     count: int
     payload: Any
+
+
+def prepare_rows(stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
+    """A page's rows for :class:`SqlSink` (a plain function: the fetcher process calls it)."""
+    return PreparedPage(stream, len(items), EventStore.prepare(stream, items))
 
 
 class Sink(Protocol):
@@ -192,7 +205,7 @@ class SqlSink:
 
     def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
         """The page's table rows (no database access: safe in any thread)."""
-        return PreparedPage(stream, len(items), self.store.events.prepare(stream, items))
+        return prepare_rows(stream, items)
 
     def write_prepared(
         self, page: PreparedPage, checkpoint: Checkpoint, *, caught_up: bool
