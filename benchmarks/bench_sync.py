@@ -35,23 +35,49 @@ from zendesk_events.sync import open_sink, run_sync
 EMAIL = "bench@example.com"
 
 
-def serve(db: str, port: int, *, export_limit: int = 0, window: int = 60) -> Any:
+def serve(
+    db: str,
+    port: int,
+    *,
+    export_limit: int = 0,
+    window: int = 60,
+    request_log: str | None = None,
+) -> Any:
     """Our server in its own process; the account-wide figure it reports raised out of the way.
 
     That figure (``X-Rate-Limit``, 700/min by default) is only reported by our server, but our
     client paces on it as it must with real Zendesk, which enforces it: at 1000 events a page
     it would cap every sync at 700 pages a minute. Mirror-speed runs set it out of reach.
+
+    With ``request_log``, the server appends ``<epoch> <status>`` for every response to that
+    file: requests counted where they arrive, whichever process of ours sent them.
     """
     settings = (
         f"ServerSettings(db={db!r}, export_rate_limit={export_limit}, "
         f"export_rate_window={window}, account_rate_limit=10**9, lag=60)"
     )
-    code = (
-        "from zendesk_events.config import ServerSettings\n"
-        "from zendesk_events.server.runner import serve\n"
-        f"serve({settings}, host='127.0.0.1', port={port}, workers=1, log_level='warning', "
-        "access_log=False)"
-    )
+    if request_log is None:
+        code = (
+            "from zendesk_events.config import ServerSettings\n"
+            "from zendesk_events.server.runner import serve\n"
+            f"serve({settings}, host='127.0.0.1', port={port}, workers=1, "
+            "log_level='warning', access_log=False)"
+        )
+    else:
+        code = f"""
+import time, uvicorn
+from zendesk_events.config import ServerSettings
+from zendesk_events.server import create_app
+inner = create_app({settings})
+log = open({request_log!r}, "a", buffering=1)
+async def app(scope, receive, send):
+    async def counting(message):
+        if message["type"] == "http.response.start":
+            log.write(f"{{time.time()}} {{message['status']}}\\n")
+        await send(message)
+    await inner(scope, receive, counting)
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", access_log=False)
+"""
     return process([python(), "-c", code], port)
 
 
@@ -284,30 +310,29 @@ def pacing(db: str, window: int, windows: int) -> list[list[object]]:
     token = make_token(db)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    stamps: list[tuple[float, int]] = []
-
-    def hook(response: httpx.Response) -> None:
-        stamps.append((time.time(), response.status_code))
-
     with open_store(db) as store:
         lo, _ = store.events.time_span("ticket_events") or (0, 0)
-    with (
-        serve(db, port, export_limit=10, window=window),
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        client = ZendeskClient(base_url=base, email=EMAIL, token=token)
-        client._http.event_hooks["response"].append(hook)  # count what really crossed the wire
-        sink = open_sink(str(Path(tmp) / "paced.db"))
-        stop = threading.Event()
-        now = time.time()
-        time.sleep(math.ceil(now / window) * window - now)  # start with a fresh window
-        first = math.floor(time.time() / window)
-        timer = threading.Timer(window * windows - 0.3, stop.set)
-        timer.start()
-        report = run_sync(client, sink, streams=["ticket_events"], since=lo, stop=stop)
-        timer.cancel()
-        sink.close()
-        client.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "requests.log"
+        with serve(db, port, export_limit=10, window=window, request_log=str(log)):
+            # The first request may be the start probe's: only the sync's count.
+            log.write_text("")
+            client = ZendeskClient(base_url=base, email=EMAIL, token=token)
+            sink = open_sink(str(Path(tmp) / "paced.db"))
+            stop = threading.Event()
+            now = time.time()
+            time.sleep(math.ceil(now / window) * window - now)  # start with a fresh window
+            first = math.floor(time.time() / window)
+            timer = threading.Timer(window * windows - 0.3, stop.set)
+            timer.start()
+            report = run_sync(client, sink, streams=["ticket_events"], since=lo, stop=stop)
+            timer.cancel()
+            sink.close()
+            client.close()
+        stamps = [
+            (float(t), int(status))
+            for t, status in (line.split() for line in log.read_text().splitlines())
+        ]
     last = first + windows - 1
     inside = [status for t, status in stamps if math.floor(t / window) <= last]
     made = sum(1 for status in inside if status != 429)

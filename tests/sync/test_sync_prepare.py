@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from synckit import ticket_event
@@ -14,6 +14,8 @@ from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.client import PageResult
 from zendesk_events.events import ExportPage, StreamName
 from zendesk_events.sync import PreparedPage, SqlSink, open_sink, run_sync
+
+SinkT = TypeVar("SinkT", bound=SqlSink)
 
 
 class Pages:
@@ -57,11 +59,16 @@ class Recording(SqlSink):
 
 
 def _sink(path: Path) -> Recording:
-    plain = open_sink(str(path))
-    assert isinstance(plain, SqlSink)
-    sink = Recording(plain.store)
+    sink = _over(Recording, path)
     sink.threads = []
     return sink
+
+
+def _over(cls: type[SinkT], path: Path) -> SinkT:
+    """A ``cls`` sink over the SQLite file ``path``."""
+    plain = open_sink(str(path))
+    assert isinstance(plain, SqlSink)
+    return cls(plain.store)
 
 
 def test_rows_are_prepared_off_the_writing_thread(tmp_path: Path) -> None:
@@ -99,9 +106,7 @@ class Watching(SqlSink):
 
 
 def _watching(path: Path) -> Watching:
-    plain = open_sink(str(path))
-    assert isinstance(plain, SqlSink)
-    sink = Watching(plain.store)
+    sink = _over(Watching, path)
     sink.deferred = []
     return sink
 

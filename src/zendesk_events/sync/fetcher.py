@@ -130,8 +130,9 @@ class ProcessFetcher:
 
     def __exit__(self, *exc: object) -> None:
         self._conn.close()
-        self._process.join(timeout=0.5)
-        if self._process.is_alive():  # mid-request or mid-wait: nothing of it is needed
+        # At once, without a grace period: a child in a rate-limit wait would otherwise wake
+        # and spend a request of the next window on a page nobody reads (it holds nothing).
+        if self._process.is_alive():
             self._process.terminate()
             self._process.join(timeout=5)
         if self._process.is_alive():  # pragma: no cover - ignores SIGTERM

@@ -166,7 +166,30 @@ class _RunCounter:
         return self.events[stream]
 
 
-class SqlSink:
+class _PreparingSink:
+    """``write_page`` as ``prepare_page`` then ``write_prepared`` (the engine calls the two
+    halves in different threads or processes; a direct caller gets both at once)."""
+
+    def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
+        raise NotImplementedError
+
+    def write_prepared(
+        self, page: PreparedPage, checkpoint: Checkpoint, *, caught_up: bool
+    ) -> None:
+        raise NotImplementedError
+
+    def write_page(
+        self,
+        stream: StreamName,
+        items: list[dict[str, Any]],
+        checkpoint: Checkpoint,
+        *,
+        caught_up: bool,
+    ) -> None:
+        self.write_prepared(self.prepare_page(stream, items), checkpoint, caught_up=caught_up)
+
+
+class SqlSink(_PreparingSink):
     """Writes into a store (SQLite or PostgreSQL): the schema the server serves.
 
     Args:
@@ -192,16 +215,6 @@ class SqlSink:
         # A first backfill loads without the per-ticket indexes and builds them once at the
         # end (store.indexes says why); a resumed one goes on without them.
         self.store.lookup_indexes.defer_if_empty()
-
-    def write_page(
-        self,
-        stream: StreamName,
-        items: list[dict[str, Any]],
-        checkpoint: Checkpoint,
-        *,
-        caught_up: bool,
-    ) -> None:
-        self.write_prepared(self.prepare_page(stream, items), checkpoint, caught_up=caught_up)
 
     def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
         """The page's table rows (no database access: safe in any thread)."""
@@ -254,7 +267,7 @@ class SqlSink:
                 self.store.close()
 
 
-class JsonLinesSink:
+class JsonLinesSink(_PreparingSink):
     """Appends ``{"stream": ..., "item": {...}}`` lines to one file, exactly once across crashes.
 
     The commit protocol: append the page's lines, flush and fsync the file; then write the
@@ -350,16 +363,6 @@ class JsonLinesSink:
     def begin_run(self, run: RunInfo) -> None:
         self._runs.begin(run)
         self._open_data()  # truncate a torn tail now, before anything else is appended
-
-    def write_page(
-        self,
-        stream: StreamName,
-        items: list[dict[str, Any]],
-        checkpoint: Checkpoint,
-        *,
-        caught_up: bool,
-    ) -> None:
-        self.write_prepared(self.prepare_page(stream, items), checkpoint, caught_up=caught_up)
 
     def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
         """The page's lines (no file access: safe in any thread)."""
