@@ -14,14 +14,13 @@ thread writes. Exceptions raised in the prefetch thread are re-raised in the cal
 from __future__ import annotations
 
 import contextlib
-import queue
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.client import ZendeskClient
@@ -29,6 +28,7 @@ from zendesk_events.errors import ConfigError
 from zendesk_events.events import STREAMS, StreamName
 from zendesk_events.store import redact_url
 from zendesk_events.sync.fetcher import FetchJob, ProcessFetcher, fetch_in_process
+from zendesk_events.sync.prefetch import Prefetch
 from zendesk_events.sync.sinks import PreparedPage, RunInfo, Sink, SqlSink, prepare_rows
 from zendesk_events.timeutil import Clock, SystemClock
 
@@ -333,7 +333,7 @@ def _sync_stream(
             prepare = write_prepared = None
         with (
             _short_gil_slices(),
-            _Prefetch(_prepared(pages, state.stream, prepare), PREFETCH_PAGES, stop) as threaded,
+            Prefetch(_prepared(pages, state.stream, prepare), PREFETCH_PAGES, stop) as threaded,
         ):
             for result, prepared in threaded:
                 caught_up = bool(result.page.end_of_stream)
@@ -398,85 +398,6 @@ def _prepared(
         close: Callable[[], None] | None = getattr(pages, "close", None)
         if close is not None:
             close()
-
-
-class _Prefetch(Generic[_T]):
-    """Runs an iterator in a thread, ``depth`` items ahead of the consumer.
-
-    The consumer stops waiting as soon as ``stop`` is set (even while the producer is blocked
-    in a rate-limit wait); leaving the ``with`` block cancels the producer, which then closes
-    the source iterator in its own thread (a generator must be closed where it runs).
-    """
-
-    _POLL = 0.1
-
-    def __init__(self, source: Iterator[_T], depth: int, stop: threading.Event) -> None:
-        self._source = source
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(1, depth))
-        self._cancel = threading.Event()
-        self._stop = stop
-        self._thread = threading.Thread(
-            target=self._produce, name="zendesk-events-prefetch", daemon=True
-        )
-
-    def __enter__(self) -> Iterator[_T]:
-        self._thread.start()
-        return self._consume()
-
-    def __exit__(self, *exc: object) -> None:
-        self._cancel.set()
-        while True:  # unblock a producer waiting on a full queue
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
-        # A producer inside a long rate-limit wait is a daemon thread: don't hang the exit on it.
-        self._thread.join(timeout=2.0)
-
-    def _produce(self) -> None:
-        try:
-            # Checked before each fetch, so a cancelled run makes no further request.
-            while not self._cancel.is_set():
-                try:
-                    item = next(self._source)
-                except StopIteration:
-                    self._put(("end", None))
-                    return
-                if not self._put(("item", item)):
-                    return
-        except BaseException as exc:  # handed to the consumer, re-raised there
-            self._put(("error", exc))
-        finally:
-            close: Callable[[], None] | None = getattr(self._source, "close", None)
-            if close is not None:
-                with contextlib.suppress(Exception):  # best effort: the consumer is gone
-                    close()
-
-    def _put(self, message: tuple[str, Any]) -> bool:
-        while not self._cancel.is_set():
-            try:
-                self._queue.put(message, timeout=self._POLL)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _consume(self) -> Iterator[_T]:
-        while True:
-            try:
-                kind, value = self._queue.get(timeout=self._POLL)
-            except queue.Empty:
-                if self._stop.is_set():
-                    return
-                if not self._thread.is_alive() and self._queue.empty():
-                    return
-                continue
-            if kind == "item":
-                yield value
-            elif kind == "end":
-                return
-            else:
-                raise value
 
 
 class _Observer:

@@ -30,11 +30,13 @@ from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.client import ClientRecipe, ZendeskClient
 from zendesk_events.errors import ZendeskEventsError
 from zendesk_events.events import StreamName
+from zendesk_events.sync.prefetch import Prefetch
 from zendesk_events.sync.sinks import PreparedPage
 
 __all__ = ["FetchJob", "FetchedPage", "ProcessFetcher", "fetch_in_process"]
 
-_POLL = 0.1
+_PIPE_DEPTH = 2
+"""Pages received and waiting for the writer, at most."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,17 +78,25 @@ def _child(job: FetchJob, conn: Connection) -> None:  # pragma: no cover - runs 
     # Ctrl-C reaches the whole process group; the parent decides when to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+    lock = threading.Lock()  # waits are announced from the prefetch thread
+
     def send(kind: str, value: Any) -> None:
-        conn.send_bytes(pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL))
+        blob = pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL)
+        with lock:
+            conn.send_bytes(blob)
 
     client: ZendeskClient | None = None
     try:
         client = job.recipe.build(on_wait=lambda wait: send("wait", wait))
-        for result in client.pages(
+        pages = client.pages(
             job.stream, job.start, include_comments=job.include_comments, until=job.until
-        ):
-            prepared = job.prepare(job.stream, result.items)
-            send("page", FetchedPage(prepared, result.checkpoint, bool(result.page.end_of_stream)))
+        )
+        # The next page's request runs while this one is turned into rows and sent.
+        with Prefetch(pages, 1, threading.Event()) as fetched:
+            for result in fetched:
+                prepared = job.prepare(job.stream, result.items)
+                end = bool(result.page.end_of_stream)
+                send("page", FetchedPage(prepared, result.checkpoint, end))
         send("end", client.budget())
     except (BrokenPipeError, ConnectionResetError, EOFError):
         return  # the parent is gone: nothing to report to
@@ -126,36 +136,33 @@ class ProcessFetcher:
         child_conn.close()  # the child's copy is the only one: EOF once it exits
 
     def __enter__(self) -> Iterator[FetchedPage]:
-        return self._pages()
+        # A reader thread drains the pipe while this thread writes, so the child never
+        # waits for the writer to finish a page before it can hand over the next one.
+        self._reader = Prefetch(self._receive(), _PIPE_DEPTH, self._stop)
+        return self._pages(self._reader.__enter__())
 
     def __exit__(self, *exc: object) -> None:
-        self._conn.close()
         # At once, without a grace period: a child in a rate-limit wait would otherwise wake
         # and spend a request of the next window on a page nobody reads (it holds nothing).
         if self._process.is_alive():
             self._process.terminate()
-            self._process.join(timeout=5)
+        self._process.join(timeout=5)
         if self._process.is_alive():  # pragma: no cover - ignores SIGTERM
             self._process.kill()
             self._process.join()
+        self._reader.__exit__()  # its recv has seen EOF by now
+        self._conn.close()
 
-    def _pages(self) -> Iterator[FetchedPage]:
+    def _receive(self) -> Iterator[bytes]:
         while True:
-            if not self._conn.poll(_POLL):
-                if self._stop.is_set():
-                    return
-                if not self._process.is_alive() and not self._conn.poll(0):
-                    raise ZendeskEventsError(
-                        f"the fetcher process ended unexpectedly (exit code "
-                        f"{self._process.exitcode}); rerun to continue from the last page"
-                    )
-                continue
             try:
-                kind, value = pickle.loads(self._conn.recv_bytes())
-            except EOFError:
-                raise ZendeskEventsError(
-                    "the fetcher process ended unexpectedly; rerun to continue from the last page"
-                ) from None
+                yield self._conn.recv_bytes()
+            except (EOFError, OSError):
+                return
+
+    def _pages(self, messages: Iterator[bytes]) -> Iterator[FetchedPage]:
+        for blob in messages:
+            kind, value = pickle.loads(blob)
             if kind == "page":
                 yield value
             elif kind == "wait":
@@ -165,6 +172,13 @@ class ProcessFetcher:
                 return
             else:
                 raise value
+        if self._stop.is_set():
+            return
+        self._process.join(timeout=5)
+        raise ZendeskEventsError(
+            f"the fetcher process ended unexpectedly (exit code {self._process.exitcode}); "
+            "rerun to continue from the last committed page"
+        )
 
 
 def fetch_in_process(
