@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from synckit import EMAIL, admin_token, assert_same_events, run_cli
+from synckit import (
+    EMAIL,
+    admin_token,
+    assert_same_events,
+    jsonl_items,
+    run_cli,
+    served_items,
+)
 
 from zendesk_events import errors
 from zendesk_events.client import Wait, ZendeskClient
@@ -35,6 +42,7 @@ class Spy:
         monkeypatch.setattr(engine, "ProcessFetcher", counting)
 
 
+@pytest.mark.parametrize("suffix", [".db", ".jsonl"])
 @pytest.mark.parametrize("backlog", [0, None], ids=["process", "thread"])
 def test_both_fetchers_store_every_event_once(
     source_store: Store,
@@ -42,10 +50,12 @@ def test_both_fetchers_store_every_event_once(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     backlog: int | None,
+    suffix: str,
 ) -> None:
     spy = Spy(monkeypatch)
+    target = tmp_path / f"out{suffix}"
     with serve_source(source_store, page_limit=25) as src:
-        sink = open_sink(str(tmp_path / "out.db"))
+        sink = open_sink(str(target))
         report = run_sync(
             src.client(),
             sink,
@@ -57,9 +67,18 @@ def test_both_fetchers_store_every_event_once(
         sink.close()
     assert spy.started == (2 if backlog == 0 else 0)  # one child per stream's pass
     assert all(s.caught_up for s in report.streams.values())
-    with open_store(str(tmp_path / "out.db")) as synced:
-        assert_same_events(source_store, synced, comments=True)
-        assert not synced.lookup_indexes.deferred
+    if suffix == ".db":
+        with open_store(str(target)) as synced:
+            assert_same_events(source_store, synced, comments=True)
+            assert not synced.lookup_indexes.deferred
+        return
+    got = jsonl_items(target)
+    for stream in ("ticket_events", "ticket_metric_events"):
+        ids = [i["id"] for i in got[stream]]
+        assert len(ids) == len(set(ids)), f"{stream}: written twice"
+        assert {i["id"]: i for i in got[stream]} == served_items(
+            source_store, stream, comments=True
+        )
 
 
 def test_a_refusal_in_the_child_is_raised_in_the_writer_as_itself(

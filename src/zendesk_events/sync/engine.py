@@ -29,7 +29,7 @@ from zendesk_events.events import STREAMS, StreamName
 from zendesk_events.store import redact_url
 from zendesk_events.sync.fetcher import FetchJob, ProcessFetcher, fetch_in_process
 from zendesk_events.sync.prefetch import Prefetch
-from zendesk_events.sync.sinks import PreparedPage, RunInfo, Sink, SqlSink, prepare_rows
+from zendesk_events.sync.sinks import PreparedPage, PreparingSink, RunInfo, Sink
 from zendesk_events.timeutil import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ def run_sync(
         source: the base URL recorded with the cursor (credentials are removed); defaults to
             the client's ``base_url`` attribute if it has one.
         fetch_process_backlog: fetch and parse in a child process (see
-            :mod:`zendesk_events.sync.fetcher`) when a SQL sink's stream is at least this many
+            :mod:`zendesk_events.sync.fetcher`) when a stream is at least this many
             seconds behind; None never does.
 
     Returns:
@@ -306,18 +306,22 @@ def _sync_stream(
     """One pass over a stream: from its cursor to the end of the stream (or ``stop``)."""
     t0 = time.perf_counter()
     comments = include_comments and state.stream == "ticket_events"
-    sql = sink if isinstance(sink, SqlSink) else None
+    split = sink if isinstance(sink, PreparingSink) else None
     recipe = (
         fetch_in_process(client, state.stream, state.cursor, until, fetch_process_backlog)
-        if fetch_process_backlog is not None and sql is not None
+        if fetch_process_backlog is not None and split is not None
         else None
     )
     try:
-        if recipe is not None and sql is not None and isinstance(client, ZendeskClient):
-            job = FetchJob(recipe, state.stream, state.cursor, comments, until, prepare_rows)
+        if recipe is not None and split is not None and isinstance(client, ZendeskClient):
+            job = FetchJob(
+                recipe, state.stream, state.cursor, comments, until, split.prepare_function()
+            )
             with ProcessFetcher(job, client, stop) as fetched:
                 for page in fetched:
-                    sql.write_prepared(page.prepared, page.checkpoint, caught_up=page.end_of_stream)
+                    split.write_prepared(
+                        page.prepared, page.checkpoint, caught_up=page.end_of_stream
+                    )
                     _written(state, page.count, page.checkpoint, page.end_of_stream, observer)
                     # No break when caught up: the child's last message (its rate-limit
                     # budget, for the next pass) follows the last page.

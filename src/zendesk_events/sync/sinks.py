@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,12 +41,14 @@ __all__ = [
     "DEFAULT_TARGET",
     "JsonLinesSink",
     "PreparedPage",
+    "PreparingSink",
     "RunInfo",
     "Sink",
     "SinkStatus",
     "SqlSink",
     "StdoutSink",
     "open_sink",
+    "prepare_lines",
     "prepare_rows",
 ]
 
@@ -114,6 +116,11 @@ def prepare_rows(stream: StreamName, items: list[dict[str, Any]]) -> PreparedPag
     return PreparedPage(stream, len(items), EventStore.prepare(stream, items))
 
 
+def prepare_lines(stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
+    """A page's lines for :class:`JsonLinesSink` (a plain function, as :func:`prepare_rows`)."""
+    return PreparedPage(stream, len(items), _lines(stream, items))
+
+
 class Sink(Protocol):
     """A destination that commits a page and its cursor atomically."""
 
@@ -166,12 +173,17 @@ class _RunCounter:
         return self.events[stream]
 
 
-class _PreparingSink:
+class PreparingSink:
     """``write_page`` as ``prepare_page`` then ``write_prepared`` (the engine calls the two
     halves in different threads or processes; a direct caller gets both at once)."""
 
-    def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
+    def prepare_function(self) -> Callable[[StreamName, list[dict[str, Any]]], PreparedPage]:
+        """:meth:`prepare_page` as a module-level function, which the fetcher process can run."""
         raise NotImplementedError
+
+    def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
+        """The page in the form :meth:`write_prepared` takes (no I/O: safe in any thread)."""
+        return self.prepare_function()(stream, items)
 
     def write_prepared(
         self, page: PreparedPage, checkpoint: Checkpoint, *, caught_up: bool
@@ -189,7 +201,7 @@ class _PreparingSink:
         self.write_prepared(self.prepare_page(stream, items), checkpoint, caught_up=caught_up)
 
 
-class SqlSink(_PreparingSink):
+class SqlSink(PreparingSink):
     """Writes into a store (SQLite or PostgreSQL): the schema the server serves.
 
     Args:
@@ -198,6 +210,9 @@ class SqlSink(_PreparingSink):
     """
 
     resumable = True
+
+    def prepare_function(self) -> Callable[[StreamName, list[dict[str, Any]]], PreparedPage]:
+        return prepare_rows
 
     def __init__(self, store: Store, *, owned: bool = True) -> None:
         self.store = store
@@ -215,10 +230,6 @@ class SqlSink(_PreparingSink):
         # A first backfill loads without the per-ticket indexes and builds them once at the
         # end (store.indexes says why); a resumed one goes on without them.
         self.store.lookup_indexes.defer_if_empty()
-
-    def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
-        """The page's table rows (no database access: safe in any thread)."""
-        return prepare_rows(stream, items)
 
     def write_prepared(
         self, page: PreparedPage, checkpoint: Checkpoint, *, caught_up: bool
@@ -267,7 +278,7 @@ class SqlSink(_PreparingSink):
                 self.store.close()
 
 
-class JsonLinesSink(_PreparingSink):
+class JsonLinesSink(PreparingSink):
     """Appends ``{"stream": ..., "item": {...}}`` lines to one file, exactly once across crashes.
 
     The commit protocol: append the page's lines, flush and fsync the file; then write the
@@ -289,6 +300,9 @@ class JsonLinesSink(_PreparingSink):
     """
 
     resumable = True
+
+    def prepare_function(self) -> Callable[[StreamName, list[dict[str, Any]]], PreparedPage]:
+        return prepare_lines
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         self.path = Path(path)
@@ -363,10 +377,6 @@ class JsonLinesSink(_PreparingSink):
     def begin_run(self, run: RunInfo) -> None:
         self._runs.begin(run)
         self._open_data()  # truncate a torn tail now, before anything else is appended
-
-    def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
-        """The page's lines (no file access: safe in any thread)."""
-        return PreparedPage(stream, len(items), _lines(stream, items))
 
     def write_prepared(
         self, page: PreparedPage, checkpoint: Checkpoint, *, caught_up: bool
