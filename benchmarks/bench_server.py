@@ -22,7 +22,19 @@ import tempfile
 import threading
 from pathlib import Path
 
-from common import DATA, PG_ADMIN, free_port, median, peak_rss_mb, process, python, table, tree_pids
+from common import (
+    DATA,
+    PG_ADMIN,
+    free_port,
+    median,
+    peak_rss_mb,
+    process,
+    python,
+    reusable,
+    seed,
+    table,
+    tree_pids,
+)
 from zendesk_events.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,30 +51,8 @@ def events_per_ticket() -> float:
 
 
 def ensure_sqlite(path: Path, events: int) -> None:
-    if path.exists():
-        with open_store(str(path)) as store:
-            if store.events.counts()["ticket_events"] >= events * 0.95:
-                return
-        path.unlink()
-    tickets = max(10, round(events / events_per_ticket()))
-    print(f"seeding {path.name}: {tickets:,} tickets for ~{events:,} ticket events ...", flush=True)
-    subprocess.run(
-        [
-            python(),
-            "-m",
-            "zendesk_events",
-            "seed",
-            "--db",
-            str(path),
-            "--tickets",
-            str(tickets),
-            "--days",
-            "120",
-            "--seed",
-            "1",
-        ],
-        check=True,
-    )
+    if not reusable(path, events):
+        seed(path, tickets=max(10, round(events / events_per_ticket())), days=120, seed=1)
 
 
 def ensure_postgres(sqlite_path: Path) -> None:

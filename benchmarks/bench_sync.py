@@ -15,7 +15,6 @@ import argparse
 import base64
 import math
 import os
-import subprocess
 import tempfile
 import threading
 import time
@@ -27,7 +26,7 @@ import httpx
 import orjson
 
 from bench_server import ensure_sqlite
-from common import DATA, PG_ADMIN, free_port, median, process, python, table
+from common import DATA, PG_ADMIN, free_port, median, process, python, reusable, seed, table
 from zendesk_events.client import ZendeskClient
 from zendesk_events.store import open_store
 from zendesk_events.sync import open_sink, run_sync
@@ -168,34 +167,9 @@ def same_rows(a: str, b: str) -> bool:
 def ensure_zenpy_store(events: int) -> str:
     """A store whose newest events are two days old: zenpy stops paging within 5 min of now."""
     path = DATA / f"zenpy-{events}.db"
-    if path.exists():
-        with open_store(str(path)) as store:
-            if store.events.counts()["ticket_events"] >= events * 0.9:
-                return str(path)
-        path.unlink()
-    tickets = max(10, events // 8)
-    end = (int(time.time()) - 2 * 86400) // 60 * 60
-    print(f"seeding {path.name}: {tickets:,} tickets ending {end} ...", flush=True)
-    subprocess.run(
-        [
-            python(),
-            "-m",
-            "zendesk_events",
-            "seed",
-            "--db",
-            str(path),
-            "--tickets",
-            str(tickets),
-            "--days",
-            "30",
-            "--seed",
-            "2",
-            "--end",
-            str(end),
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    if not reusable(path, events):
+        end = (int(time.time()) - 2 * 86400) // 60 * 60
+        seed(path, tickets=max(10, events // 8), days=30, seed=2, end=end)
     return str(path)
 
 

@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from zendesk_events.store import open_store
+
 DATA = Path(__file__).resolve().parent / ".data"
 PG_ADMIN = "postgresql://127.0.0.1:5432/test"
 
@@ -73,6 +75,25 @@ def process(cmd: Sequence[str], port: int, env: dict[str, str] | None = None) ->
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def reusable(path: Path, events: int) -> bool:
+    """Whether ``path`` holds at least 90 % of ``events`` ticket events (else it is removed)."""
+    if not path.exists():
+        return False
+    with open_store(str(path)) as store:
+        if store.events.counts()["ticket_events"] >= events * 0.9:
+            return True
+    path.unlink()
+    return False
+
+
+def seed(path: Path, *, tickets: int, days: int, seed: int, end: int | None = None) -> None:
+    """Fill ``path`` with the ``seed`` command in a subprocess, as a user would."""
+    print(f"seeding {path.name}: {tickets:,} tickets over {days} days ...", flush=True)
+    cmd = [python(), "-m", "zendesk_events", "seed", "--db", str(path), "--tickets", str(tickets)]
+    cmd += ["--days", str(days), "--seed", str(seed), *(["--end", str(end)] if end else [])]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
 def median(values: Sequence[float]) -> float:
