@@ -59,6 +59,16 @@ def test_sync_then_status(small_store: Store, serve_source: Any, tmp_path: Path)
     assert "ticket_events 39" in text and "ticket_metric_events 0" in text
     assert "39 events" in text  # the last run
     assert src.token not in text
+    assert "per-ticket indexes" not in text  # built when the backfill caught up
+
+
+def test_status_says_when_lookup_indexes_are_deferred(tmp_path: Path) -> None:
+    target = str(tmp_path / "out.db")
+    with open_store(target) as store:  # as a first backfill killed mid-run leaves it
+        store.lookup_indexes.defer_if_empty()
+    status = invoke(["status", "--to", target])
+    assert status.exit_code == 0, status.output
+    assert "per-ticket indexes: deferred" in status.stdout
 
 
 def test_status_of_a_jsonl_target(small_store: Store, serve_source: Any, tmp_path: Path) -> None:

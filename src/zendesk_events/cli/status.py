@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zendesk_events.sync import DEFAULT_TARGET, open_sink
+from zendesk_events.sync import DEFAULT_TARGET, SqlSink, open_sink
 from zendesk_events.timeutil import epoch_to_iso
 
 
@@ -22,6 +22,7 @@ def command(target: str) -> None:
     sink = open_sink(target, create=False)
     try:
         status = sink.status()
+        deferred = isinstance(sink, SqlSink) and sink.store.lookup_indexes.deferred
     finally:
         sink.close()
     click.echo(f"target: {status.target} ({status.kind})")
@@ -32,14 +33,20 @@ def command(target: str) -> None:
         click.echo(f"source: {', '.join(sources)}")
     for s in status.streams:
         cp = s.checkpoint
+        comments = s.include_comments and s.stream == "ticket_events"
         click.echo(
             f"{s.stream}: cursor {epoch_to_iso(cp.start_time)} ({cp.start_time}), "
             f"{len(cp.boundary_ids)} boundary id{'' if len(cp.boundary_ids) == 1 else 's'}, "
             f"{'caught up' if s.caught_up else 'not caught up'}"
-            f"{', with comment_events' if s.include_comments else ''}"
+            f"{', with comment_events' if comments else ''}"
         )
         click.echo(
             f"  last run: {s.last_run_started or 'unknown'}, {s.last_run_events:,} events; "
             f"cursor written {s.updated_at}"
         )
     click.echo("rows: " + ", ".join(f"{t} {n:,}" for t, n in status.counts.items()))
+    if deferred:
+        click.echo(
+            "per-ticket indexes: deferred by an unfinished first backfill; "
+            "the next sync builds them when it catches up"
+        )
