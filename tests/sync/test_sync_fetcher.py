@@ -161,11 +161,36 @@ def test_a_killed_sync_leaves_no_fetcher_behind(
         fetchers: list[int] = []
         while not fetchers:
             assert proc.poll() is None and time.monotonic() < deadline, "no fetcher started"
-            fetchers = _children(proc.pid)  # the CLI starts no other child
+            fetchers = [c for c in _children(proc.pid) if b"spawn_main" in _cmdline(c)]
             time.sleep(0.01)
+        for child in fetchers:  # Ctrl-C is the writer's to handle, never the fetcher's
+            assert _takes_no_sigint(child), _status(child)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         deadline = time.monotonic() + 15
         while any(_alive(c) for c in fetchers):
             assert time.monotonic() < deadline, f"fetcher outlived its writer: {fetchers}"
             time.sleep(0.05)
+
+
+def _status(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return ""
+
+
+def _takes_no_sigint(pid: int) -> bool:
+    """SIGINT blocked or ignored in ``pid`` (or it is gone already)."""
+    fields = dict(line.split(":", 1) for line in _status(pid).splitlines() if ":" in line)
+    if not fields:
+        return True
+    bit = 1 << (signal.SIGINT - 1)
+    return any(int(fields[k].strip(), 16) & bit for k in ("SigBlk", "SigIgn") if k in fields)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""

@@ -132,7 +132,8 @@ class ProcessFetcher:
         self._process = ctx.Process(
             target=_child, args=(job, child_conn), name="zendesk-events-fetcher", daemon=True
         )
-        self._process.start()
+        with _sigint_ignored():
+            self._process.start()
         child_conn.close()  # the child's copy is the only one: EOF once it exits
 
     def __enter__(self) -> Iterator[FetchedPage]:
@@ -179,6 +180,26 @@ class ProcessFetcher:
             f"the fetcher process ended unexpectedly (exit code {self._process.exitcode}); "
             "rerun to continue from the last committed page"
         )
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while a child is spawned: it inherits that, and Python keeps it so.
+
+    Ctrl-C goes to the whole process group; the parent decides when to stop (after the page
+    in hand), so the child must never take it, not even during its ~0.3 s of start-up before
+    its own code runs (a KeyboardInterrupt there would print a traceback). A blocked mask is
+    not inherited (the spawn resets it), an ignored disposition is. Only the main thread may
+    change it; elsewhere the child covers itself once it runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def fetch_in_process(
