@@ -308,7 +308,7 @@ def _sync_stream(
     comments = include_comments and state.stream == "ticket_events"
     split = sink if isinstance(sink, PreparingSink) else None
     recipe = (
-        fetch_in_process(client, state.stream, state.cursor, until, fetch_process_backlog)
+        fetch_in_process(client, state.cursor, until, fetch_process_backlog)
         if fetch_process_backlog is not None and split is not None
         else None
     )
@@ -329,20 +329,15 @@ def _sync_stream(
                         break
             return
         pages = client.pages(state.stream, state.cursor, include_comments=comments, until=until)
-        prepare: Callable[[StreamName, list[dict[str, Any]]], PreparedPage] | None = getattr(
-            sink, "prepare_page", None
-        )
-        write_prepared: Callable[..., None] | None = getattr(sink, "write_prepared", None)
-        if prepare is None or write_prepared is None:
-            prepare = write_prepared = None
+        prepare = None if split is None else split.prepare_page
         with (
             _short_gil_slices(),
             Prefetch(_prepared(pages, state.stream, prepare), PREFETCH_PAGES, stop) as threaded,
         ):
             for result, prepared in threaded:
                 caught_up = bool(result.page.end_of_stream)
-                if prepared is not None and write_prepared is not None:
-                    write_prepared(prepared, result.checkpoint, caught_up=caught_up)
+                if split is not None and prepared is not None:
+                    split.write_prepared(prepared, result.checkpoint, caught_up=caught_up)
                 else:
                     sink.write_page(
                         state.stream, result.items, result.checkpoint, caught_up=caught_up

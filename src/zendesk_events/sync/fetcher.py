@@ -203,7 +203,7 @@ def _sigint_ignored() -> Iterator[None]:
 
 
 def fetch_in_process(
-    client: object, stream: StreamName, start: Checkpoint, until: int | None, min_backlog: int
+    client: object, start: Checkpoint, until: int | None, min_backlog: int
 ) -> ClientRecipe | None:
     """The recipe to fetch in a child process, or None where a thread is the better choice.
 
