@@ -50,7 +50,7 @@ def test_one_bulk_write_equals_one_upsert_per_event(store_url: str, tmp_path: Pa
         assert _tables(s) == want
     assert len(want["events"]) == 120
     solved = [r for r in want["changes"] if r[0] == 70 and r[1] == "status"]
-    assert solved[0][5] == '"solved"'
+    assert solved[0][5] == "solved"
     (eight,) = [r for r in want["events"] if r[0] == 8]
     assert eight[4] is not None and '"body":"hi"' in eight[4]
 
@@ -84,4 +84,4 @@ def test_bulk_rows_are_the_rows_of_each_event() -> None:
     assert rows == [r.event for r in singles]
     assert changes == [c for r in singles for c in r.changes]
     assert comments == [c for r in singles for c in r.comments]
-    assert [c[7] for c in singles[-1].changes] == ["0", "0", None, None]
+    assert [c[8] for c in singles[-1].changes] == ["0", "0", None, None]

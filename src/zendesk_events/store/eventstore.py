@@ -34,14 +34,14 @@ ON CONFLICT (id) DO UPDATE SET
 
 _UPSERT_FIELD_CHANGE = """
 INSERT INTO ticket_field_changes
-    (id, field, audit_id, ticket_id, timestamp, event_type, value, previous_value, via,
-     via_reference_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id, field) DO UPDATE SET
+    (id, field, field_id, audit_id, ticket_id, timestamp, event_type, value, previous_value,
+     added, removed, via, via_reference_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id, field, field_id) DO UPDATE SET
     audit_id = excluded.audit_id, ticket_id = excluded.ticket_id,
     timestamp = excluded.timestamp, event_type = excluded.event_type, value = excluded.value,
-    previous_value = excluded.previous_value, via = excluded.via,
-    via_reference_id = excluded.via_reference_id
+    previous_value = excluded.previous_value, added = excluded.added,
+    removed = excluded.removed, via = excluded.via, via_reference_id = excluded.via_reference_id
 """
 
 _UPSERT_COMMENT = """
@@ -55,14 +55,20 @@ ON CONFLICT (id) DO UPDATE SET
     raw = excluded.raw
 """
 
+# A row written again unchanged keeps when it became visible; a changed one (a breach turned
+# ``deleted``) is visible from its new write on, as Zendesk excludes items changed in the last
+# minute.
 _UPSERT_METRIC_EVENT = """
 INSERT INTO ticket_metric_events
-    (id, ticket_id, metric, instance_id, type, time, timestamp, raw)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    (id, ticket_id, metric, instance_id, type, time, timestamp, deleted, visible_at, raw)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     ticket_id = excluded.ticket_id, metric = excluded.metric,
     instance_id = excluded.instance_id, type = excluded.type, time = excluded.time,
-    timestamp = excluded.timestamp, raw = excluded.raw
+    timestamp = excluded.timestamp, deleted = excluded.deleted,
+    visible_at = CASE WHEN ticket_metric_events.raw = excluded.raw
+                      THEN ticket_metric_events.visible_at ELSE excluded.visible_at END,
+    raw = excluded.raw
 """
 
 _TABLES = ("ticket_events", "ticket_field_changes", "ticket_comments", "ticket_metric_events")
@@ -70,11 +76,12 @@ _TABLES = ("ticket_events", "ticket_field_changes", "ticket_comments", "ticket_m
 _COLUMNS = {
     "ticket_events": "id, ticket_id, timestamp, created_at, updater_id, via, event_type, raw, "
     "raw_comments",
-    "ticket_field_changes": "id, field, audit_id, ticket_id, timestamp, event_type, value, "
-    "previous_value, via, via_reference_id",
+    "ticket_field_changes": "id, field, field_id, audit_id, ticket_id, timestamp, event_type, "
+    "value, previous_value, added, removed, via, via_reference_id",
     "ticket_comments": "id, audit_id, ticket_id, timestamp, author_id, public, body, html_body, "
     "created_at, raw",
-    "ticket_metric_events": "id, ticket_id, metric, instance_id, type, time, timestamp, raw",
+    "ticket_metric_events": "id, ticket_id, metric, instance_id, type, time, timestamp, deleted, "
+    "visible_at, raw",
 }
 
 _UPSERTS = {
@@ -157,14 +164,24 @@ class EventStore:
     # ---- writes -----------------------------------------------------------------------------
 
     @staticmethod
-    def prepare(stream: StreamName, events: Iterable[dict[str, Any]]) -> PreparedRows:
-        """The rows ``events`` of ``stream`` make (no database access: any thread may call it)."""
+    def prepare(
+        stream: StreamName, events: Iterable[dict[str, Any]], *, visible_at: int | None = None
+    ) -> PreparedRows:
+        """The rows ``events`` of ``stream`` make (no database access: any thread may call it).
+
+        Args:
+            stream: the events' stream.
+            events: the items as served.
+            visible_at: metric events only: when the rows may first be exported (see
+                :func:`~zendesk_events.store.normalize.metric_event_row`); None: each event's
+                own time.
+        """
         changes: list[tuple[Any, ...]] = []
         comments: list[tuple[Any, ...]] = []
         if stream == "ticket_events":
             rows = [append_ticket_event_rows(e, changes, comments) for e in events]
         else:
-            rows = [metric_event_row(e) for e in events]
+            rows = [metric_event_row(e, visible_at) for e in events]
         return PreparedRows(stream, rows, changes, comments)
 
     def write(self, tx: Transaction, prepared: PreparedRows) -> int:
@@ -208,9 +225,16 @@ class EventStore:
         """Insert or replace metric events; returns how many."""
         return self.write(tx, self.prepare("ticket_metric_events", events))
 
-    def upsert(self, tx: Transaction, stream: StreamName, events: list[dict[str, Any]]) -> int:
-        """Write ``events`` of ``stream``."""
-        return self.write(tx, self.prepare(stream, events))
+    def upsert(
+        self,
+        tx: Transaction,
+        stream: StreamName,
+        events: list[dict[str, Any]],
+        *,
+        visible_at: int | None = None,
+    ) -> int:
+        """Write ``events`` of ``stream`` (``visible_at`` as in :meth:`prepare`)."""
+        return self.write(tx, self.prepare(stream, events, visible_at=visible_at))
 
     # ---- export pages -----------------------------------------------------------------------
 
@@ -267,10 +291,14 @@ class EventStore:
     ) -> StoredPage[Any]:
         table = "ticket_events" if stream == "ticket_events" else "ticket_metric_events"
         column = "COALESCE(raw_comments, raw)" if include_comments else "raw"
+        # Metric events can be written late, back-dated (spec §5): a row is served only once
+        # it has been visible for the same hold-back as everything else.
+        visible = " AND visible_at < ?" if table == "ticket_metric_events" else ""
+        extra: tuple[int, ...] = (before,) if visible else ()
         rows = self.db.query(
             f"SELECT timestamp, id, {column} FROM {table} "
-            "WHERE timestamp >= ? AND timestamp < ? ORDER BY timestamp, id LIMIT ?",
-            (start_time, before, limit + 1),
+            f"WHERE timestamp >= ? AND timestamp < ?{visible} ORDER BY timestamp, id LIMIT ?",
+            (start_time, before, *extra, limit + 1),
             text_as_bytes=as_bytes,
         )
         if not rows:
@@ -284,8 +312,8 @@ class EventStore:
         last_ts, last_id = int(page[-1][0]), page[-1][1]
         if extended:
             rest = self.db.query(
-                f"SELECT {column} FROM {table} WHERE timestamp = ? AND id > ? ORDER BY id",
-                (last_ts, last_id),
+                f"SELECT {column} FROM {table} WHERE timestamp = ? AND id > ?{visible} ORDER BY id",
+                (last_ts, last_id, *extra),
                 text_as_bytes=as_bytes,
             )
             items.extend(r[0] for r in rest)
@@ -314,10 +342,10 @@ def _last_per_key(table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ..
     client that keeps boundary duplicates) are merged first: the later row wins, except that a
     ``ticket_events`` row keeps an earlier ``raw_comments`` when its own is NULL.
     """
-    width = 2 if table == "ticket_field_changes" else 1
+    width = 3 if table == "ticket_field_changes" else 1
     last: dict[Any, tuple[Any, ...]] = {}
     for row in rows:
-        key = row[0] if width == 1 else (row[0], row[1])
+        key = row[0] if width == 1 else row[:3]
         before = last.get(key)
         if before is not None and table == "ticket_events" and row[8] is None:
             row = (*row[:8], before[8])

@@ -1,5 +1,11 @@
 """Turn served items into table rows: the raw JSON to serve back, and the normalized columns.
 
+Field changes follow the recorded shapes (spec §3): one Create child per field (previous value
+NULL), a Change child's field key plus ``previous_value``, ``custom_ticket_fields`` as one row per
+field id (``field`` = ``custom_ticket_fields``, ``field_id`` = the id; ``field_id`` is 0 for the
+ticket's own fields), tags with their ``added_tags``/``removed_tags`` lists. Values are stored
+plain (see :func:`plain`), so ``WHERE value = 'solved'`` works.
+
 A ticket event arrives in one of two shapes (spec §3/§4): with Comment children as two booleans,
 or, under ``include=comment_events``, as full comment objects. We keep the served JSON of both
 shapes: the plain one is derived from the full one (that is how Zendesk renders it), so a store
@@ -20,6 +26,7 @@ __all__ = [
     "append_ticket_event_rows",
     "dumps",
     "metric_event_row",
+    "plain",
     "plain_child",
     "ticket_event_rows",
 ]
@@ -74,6 +81,83 @@ def ticket_event_rows(event: dict[str, Any]) -> TicketEventRows:
     return out
 
 
+def plain(value: Any) -> str | None:
+    """A field value as ``ticket_field_changes`` stores it: text a person can read and compare.
+
+    Strings as they are, numbers in decimal, booleans ``true``/``false``, null as NULL, and
+    lists or objects (tags, multi-select fields) as compact JSON.
+    """
+    if value is None:
+        return None
+    if type(value) is str:
+        return value
+    if value is True or value is False:
+        return "true" if value else "false"
+    if type(value) is int or type(value) is float:
+        return str(value)
+    return _dumps(value).decode()
+
+
+def _custom_field_rows(
+    child: dict[str, Any], kind: str, value: Any, head: tuple[Any, ...], tail: tuple[Any, ...]
+) -> list[tuple[Any, ...]]:
+    """One row per field id of a ``custom_ticket_fields`` object (spec §3).
+
+    The previous value of a Change is per field when Zendesk sends an object keyed the same
+    way, and the child's ``previous_value`` as is when the child changes a single field.
+    """
+    child_id, audit_id, ticket_id, ts = head
+    if not isinstance(value, dict):  # not the recorded shape: keep it whole, never fail
+        previous = None if kind == "Create" else plain(child.get("previous_value"))
+        return [
+            (
+                child_id,
+                "custom_ticket_fields",
+                0,
+                audit_id,
+                ticket_id,
+                ts,
+                kind,
+                plain(value),
+                previous,
+                None,
+                None,
+                *tail,
+            )
+        ]
+    before = child.get("previous_value")
+    rows = []
+    for key, field_value in value.items():
+        if kind == "Create":
+            previous = None
+        elif isinstance(before, dict):
+            previous = plain(before.get(key))
+        else:
+            previous = plain(before) if len(value) == 1 else None
+        text = str(key).strip()
+        if text.isascii() and text.isdigit():
+            field, field_id = "custom_ticket_fields", int(text)
+        else:
+            field, field_id = f"custom_ticket_fields.{key}", 0
+        rows.append(
+            (
+                child_id,
+                field,
+                field_id,
+                audit_id,
+                ticket_id,
+                ts,
+                kind,
+                plain(field_value),
+                previous,
+                None,
+                None,
+                *tail,
+            )
+        )
+    return rows
+
+
 def append_ticket_event_rows(
     event: dict[str, Any],
     changes: list[tuple[Any, ...]],
@@ -81,8 +165,10 @@ def append_ticket_event_rows(
 ) -> tuple[Any, ...]:
     """The ``ticket_events`` row of ``event``; its other rows are appended to the lists.
 
-    The bulk form of :func:`ticket_event_rows` (the sync's hot path: one call per event, no
-    per-event containers, each JSON value serialized once).
+    Every key of a Create or Change child other than :data:`CHANGE_META_KEYS` becomes a field
+    change row (unknown keys too: Zendesk adds fields); every other child type stays in the
+    raw JSON only. The bulk form of :func:`ticket_event_rows` (the sync's hot path: one call
+    per event, no per-event containers, each JSON value serialized once).
     """
     audit_id = event["id"]
     ticket_id = event["ticket_id"]
@@ -116,32 +202,47 @@ def append_ticket_event_rows(
             child_via = child.get("via")
             if not isinstance(child_via, str | None):
                 child_via = _dumps(child_via).decode()
-            reference = child.get("via_reference_id")
-            previous = None if kind == "Create" else _dumps(child.get("previous_value")).decode()
+            tail = (child_via, child.get("via_reference_id"))
+            previous = None if kind == "Create" else plain(child.get("previous_value"))
             for key, value in child.items():
                 if key in CHANGE_META_KEYS:
                     continue
+                if key == "custom_ticket_fields":
+                    changes.extend(
+                        _custom_field_rows(
+                            child, kind, value, (child_id, audit_id, ticket_id, ts), tail
+                        )
+                    )
+                    continue
+                added = removed = None
+                if key == "tags":
+                    if "added_tags" in child:
+                        added = _dumps(child["added_tags"]).decode()
+                    if "removed_tags" in child:
+                        removed = _dumps(child["removed_tags"]).decode()
                 changes.append(
                     (
                         child_id,
                         key,
+                        0,
                         audit_id,
                         ticket_id,
                         ts,
                         kind,
-                        _dumps(value).decode(),
+                        plain(value),
                         previous,
-                        child_via,
-                        reference,
+                        added,
+                        removed,
+                        *tail,
                     )
                 )
     if has_full:
-        plain = [
+        children = [
             plain_child(c, via) if isinstance(c, dict) and _is_full_comment(c) else c
             for c in event["child_events"]
         ]
         raw_comments: str | None = _dumps(event).decode()
-        raw = _dumps({**event, "child_events": plain}).decode()
+        raw = _dumps({**event, "child_events": children}).decode()
     else:
         raw_comments = None
         raw = _dumps(event).decode()
@@ -158,8 +259,16 @@ def append_ticket_event_rows(
     )
 
 
-def metric_event_row(event: dict[str, Any]) -> tuple[Any, ...]:
-    """The ``ticket_metric_events`` row of one metric event."""
+def metric_event_row(event: dict[str, Any], visible_at: int | None = None) -> tuple[Any, ...]:
+    """The ``ticket_metric_events`` row of one metric event.
+
+    Args:
+        event: the event as served.
+        visible_at: when the row may first be exported (epoch seconds): a sync passes the
+            time it wrote the row (a mirror serves what it has synced), the emulator the time
+            Zendesk would have written it (late events, spec §5). Default: the event's time.
+    """
+    ts = item_timestamp(event)
     return (
         event["id"],
         event["ticket_id"],
@@ -167,6 +276,8 @@ def metric_event_row(event: dict[str, Any]) -> tuple[Any, ...]:
         event.get("instance_id"),
         event["type"],
         event["time"],
-        item_timestamp(event),
+        ts,
+        event.get("deleted") is True,
+        ts if visible_at is None else visible_at,
         dumps(event),
     )

@@ -3,9 +3,12 @@
 Tables:
   ticket_events         one row per audit; ``raw`` is the item exactly as served without the
                         comment sideload, ``raw_comments`` as served with it (NULL if unknown)
-  ticket_field_changes  one row per field a Create/Change child event sets (PK child id + field)
+  ticket_field_changes  one row per field a Create/Change child event sets; a custom field is
+                        one row per field id (PK child id + field + field_id, see normalize.py)
   ticket_comments       one row per full Comment child (from the ``comment_events`` sideload)
-  ticket_metric_events  one row per SLA/metric event; ``raw`` as served
+  ticket_metric_events  one row per SLA/metric event; ``raw`` as served, ``deleted`` from it,
+                        ``visible_at`` when the row could first be exported (late events)
+  ticket_fields, groups, sla_policies   the account's objects, ``raw`` as the API serves them
   users, api_tokens, oauth_tokens   who may call the server (only hashes are stored)
   settings              key/value (account name, seed parameters, ...)
   sync_state            the sync cursor per stream, written in the same transaction as its page
@@ -18,8 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import orjson
+
 from zendesk_events.errors import StoreError
-from zendesk_events.store.database import Database, Dialect
+from zendesk_events.store.database import Database, Dialect, Transaction
+from zendesk_events.store.normalize import append_ticket_event_rows
 
 __all__ = ["MIGRATIONS", "migrate", "schema_version"]
 
@@ -116,10 +122,106 @@ def _v1(d: Dialect) -> list[str]:
     ]
 
 
-MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
-    (1, "initial schema", _v1),
+def _v2(d: Dialect) -> list[str]:
+    pk = "INTEGER PRIMARY KEY" if d == "sqlite" else "BIGINT PRIMARY KEY"
+    deleted_from_raw = (
+        "json_extract(raw, '$.deleted') = 1"
+        if d == "sqlite"
+        else "(raw::jsonb ->> 'deleted') = 'true'"
+    )
+    return [
+        # Field changes get a key that holds one row per custom field id (filled by _v2_data).
+        """CREATE TABLE ticket_field_changes_v2 (
+            id BIGINT NOT NULL,
+            field TEXT NOT NULL,
+            field_id BIGINT NOT NULL DEFAULT 0,
+            audit_id BIGINT NOT NULL,
+            ticket_id BIGINT NOT NULL,
+            timestamp BIGINT NOT NULL,
+            event_type TEXT NOT NULL,
+            value TEXT,
+            previous_value TEXT,
+            added TEXT,
+            removed TEXT,
+            via TEXT,
+            via_reference_id BIGINT,
+            PRIMARY KEY (id, field, field_id)
+        )""",
+        "ALTER TABLE ticket_metric_events ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT FALSE",
+        "ALTER TABLE ticket_metric_events ADD COLUMN visible_at BIGINT",
+        "UPDATE ticket_metric_events SET visible_at = timestamp",
+        f"UPDATE ticket_metric_events SET deleted = TRUE WHERE {deleted_from_raw}",
+        f"""CREATE TABLE ticket_fields (
+            id {pk},
+            type TEXT,
+            title TEXT,
+            active BOOLEAN,
+            position BIGINT,
+            raw TEXT NOT NULL
+        )""",
+        f"""CREATE TABLE groups (
+            id {pk},
+            name TEXT,
+            raw TEXT NOT NULL
+        )""",
+        f"""CREATE TABLE sla_policies (
+            id {pk},
+            title TEXT,
+            position BIGINT,
+            raw TEXT NOT NULL
+        )""",
+    ]
+
+
+def _v2_data(tx: Transaction, d: Dialect) -> None:
+    """Re-derive every field change from the stored audits, then swap the new table in."""
+    insert = (
+        "INSERT INTO ticket_field_changes_v2 (id, field, field_id, audit_id, ticket_id, "
+        "timestamp, event_type, value, previous_value, added, removed, via, via_reference_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    )
+    last = None
+    while True:
+        where = "" if last is None else "WHERE id > ? "
+        rows = tx.execute(
+            f"SELECT id, raw FROM ticket_events {where}ORDER BY id LIMIT 5000",
+            () if last is None else (last,),
+        ).fetchall()
+        if not rows:
+            break
+        changes: list[tuple[object, ...]] = []
+        comments: list[tuple[object, ...]] = []
+        for _id, raw in rows:
+            append_ticket_event_rows(orjson.loads(raw), changes, comments)
+        tx.executemany(insert, changes)
+        last = rows[-1][0]
+    tx.execute("DROP TABLE ticket_field_changes")
+    tx.execute("ALTER TABLE ticket_field_changes_v2 RENAME TO ticket_field_changes")
+    tx.execute(
+        "CREATE INDEX IF NOT EXISTS ix_field_changes_ticket "
+        "ON ticket_field_changes (ticket_id, timestamp)"
+    )
+
+
+Migration = tuple[
+    int, str, Callable[[Dialect], list[str]], Callable[[Transaction, Dialect], None] | None
 ]
-"""Ordered, never edited once released: add a new entry to change the schema."""
+
+MIGRATIONS: list[Migration] = [
+    (1, "initial schema", _v1, None),
+    (
+        2,
+        "recorded shapes: field changes per custom field, metric deleted/visible_at",
+        _v2,
+        _v2_data,
+    ),
+]
+"""Ordered, never edited once released: add a new entry to change the schema.
+
+Each entry: version, name, its DDL/DML statements per dialect, and an optional Python step run
+after them in the same transaction (for data a statement cannot derive, such as re-reading the
+stored JSON).
+"""
 
 
 def schema_version(db: Database) -> int:
@@ -166,11 +268,13 @@ def migrate(db: Database) -> int:
             "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
         done = {int(r[0]) for r in tx.execute("SELECT version FROM schema_migrations").fetchall()}
-        for version, name, statements in MIGRATIONS:
+        for version, name, statements, data in MIGRATIONS:
             if version in done:
                 continue
             for stmt in statements(db.dialect):
                 tx.execute(stmt)
+            if data is not None:
+                data(tx, db.dialect)
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (version, name, datetime.now(UTC).isoformat()),
