@@ -132,3 +132,17 @@ def test_metric_events_keep_deleted_as_a_column(store: Store) -> None:
     assert bool(rows[29008499423508]) is True
     assert bool(rows[54337639376404]) is False
     assert len(rows) == len(recorded_metric_events())
+
+
+def test_ticket_fields_round_trip_and_name_custom_fields(store: Store) -> None:
+    fields = load("ticket_fields")["ticket_fields"]
+    with store.db.transaction() as tx:
+        assert store.account.put(tx, "ticket_fields", fields) == len(fields)
+        store.account.put(tx, "ticket_fields", fields)  # again: replaced, not duplicated
+    assert store.account.all("ticket_fields") == sorted(fields, key=lambda f: f["position"])
+    assert store.account.field_titles()[360041597112] == "Product area"
+    named = store.db.query(
+        "SELECT f.title, c.value FROM ticket_field_changes c "
+        "JOIN ticket_fields f ON f.id = c.field_id WHERE c.field = 'custom_ticket_fields'"
+    )
+    assert named == [("Product area", "set_up_app")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from zendesk_events.store.account import AccountStore
 from zendesk_events.store.database import Database, Transaction, redact_url
 from zendesk_events.store.eventstore import EventStore, PreparedRows, StoredPage
 from zendesk_events.store.indexes import LookupIndexes
@@ -12,6 +13,7 @@ from zendesk_events.store.users import ROLES, Role, User, UserStore
 __all__ = [
     "DEFAULT_DB",
     "ROLES",
+    "AccountStore",
     "Database",
     "EventStore",
     "LookupIndexes",
@@ -40,6 +42,7 @@ class Store:
         users: users and their credentials.
         state: sync cursors and settings.
         lookup_indexes: the per-ticket indexes a first backfill defers.
+        account: ticket fields, groups and SLA policies.
     """
 
     def __init__(self, db: Database) -> None:
@@ -48,6 +51,7 @@ class Store:
         self.users = UserStore(db)
         self.state = StateStore(db)
         self.lookup_indexes = LookupIndexes(db)
+        self.account = AccountStore(db)
 
     @property
     def url(self) -> str:
