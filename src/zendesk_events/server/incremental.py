@@ -107,10 +107,10 @@ class IncrementalExport:
             raise InvalidStartTime()
         lag = self.settings.lag
         if not _DIGITS.fullmatch(raw):  # > 20 digits: an integer, but far in the future
-            raise TooRecentStartTime(lag)
+            raise TooRecentStartTime()
         start_time = int(raw)
         if start_time > self.clock.now() - lag:
-            raise TooRecentStartTime(lag)
+            raise TooRecentStartTime()
         return start_time
 
     def _page(self, request: Request, stream: StreamName, sample: bool) -> bytes:

@@ -141,7 +141,7 @@ def operation_docs(stream: StreamName, sample: bool) -> dict[str, Any]:
             401: _error(401, "No or wrong credentials.", Unauthorized()),
             403: _error(403, "Authenticated, but not an admin.", Forbidden()),
             404: _error(404, "No such endpoint.", EndpointNotFound()),
-            422: _error(422, "start_time too recent or in the future.", TooRecentStartTime(60)),
+            422: _error(422, "start_time too recent or in the future.", TooRecentStartTime()),
             429: _error(
                 429,
                 "Over the endpoint's rate limit; wait Retry-After seconds.",
