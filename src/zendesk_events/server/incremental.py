@@ -123,6 +123,7 @@ class IncrementalExport:
             before=int(self.clock.now()) - self.settings.lag,
             limit=limit,
             include_comments=include_comments,
+            late_events=self.settings.late_events,
         )
         items, end_time, end_of_stream = page.items, page.end_time, page.end_of_stream
         if sample and len(items) > SAMPLE_LIMIT:

@@ -246,6 +246,7 @@ class EventStore:
         before: int,
         limit: int,
         include_comments: bool = False,
+        late_events: bool = True,
     ) -> StoredPage[str]:
         """The page of ``stream`` starting at ``start_time``, with items older than ``before``.
 
@@ -261,8 +262,13 @@ class EventStore:
           second + 1 instead: nothing lost, nothing looping.
         * fewer than ``limit`` items means ``end_of_stream``; an empty page has
           ``end_time = start_time``.
+
+        ``late_events``: a metric event row is served only once its ``visible_at`` is also
+        older than ``before`` (late, back-dated events, spec §5); False ignores ``visible_at``.
         """
-        return self._export_page(stream, start_time, before, limit, include_comments, False)
+        return self._export_page(
+            stream, start_time, before, limit, include_comments, False, late_events
+        )
 
     def export_page_bytes(
         self,
@@ -272,13 +278,16 @@ class EventStore:
         before: int,
         limit: int,
         include_comments: bool = False,
+        late_events: bool = True,
     ) -> StoredPage[bytes]:
         """:meth:`export_page` with each item as the stored UTF-8 bytes: the server's hot path.
 
         The driver hands the column over without decoding it, so the page body is one
         ``bytes.join`` away: no decode per item and no encode of the ~1 MB body.
         """
-        return self._export_page(stream, start_time, before, limit, include_comments, True)
+        return self._export_page(
+            stream, start_time, before, limit, include_comments, True, late_events
+        )
 
     def _export_page(
         self,
@@ -288,12 +297,13 @@ class EventStore:
         limit: int,
         include_comments: bool,
         as_bytes: bool,
+        late_events: bool,
     ) -> StoredPage[Any]:
         table = "ticket_events" if stream == "ticket_events" else "ticket_metric_events"
         column = "COALESCE(raw_comments, raw)" if include_comments else "raw"
         # Metric events can be written late, back-dated (spec §5): a row is served only once
         # it has been visible for the same hold-back as everything else.
-        visible = " AND visible_at < ?" if table == "ticket_metric_events" else ""
+        visible = " AND visible_at < ?" if late_events and table == "ticket_metric_events" else ""
         extra: tuple[int, ...] = (before,) if visible else ()
         rows = self.db.query(
             f"SELECT timestamp, id, {column} FROM {table} "
