@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zendesk_events.store.account import AccountStore
 from zendesk_events.store.database import Database, Transaction, redact_url
-from zendesk_events.store.eventstore import EventStore, PreparedRows, StoredPage
+from zendesk_events.store.eventstore import CursorPage, EventStore, PreparedRows, StoredPage
 from zendesk_events.store.indexes import LookupIndexes
 from zendesk_events.store.schema import migrate
 from zendesk_events.store.state import StateStore, StreamState
@@ -14,6 +14,7 @@ __all__ = [
     "DEFAULT_DB",
     "ROLES",
     "AccountStore",
+    "CursorPage",
     "Database",
     "EventStore",
     "LookupIndexes",

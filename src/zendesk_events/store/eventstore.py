@@ -14,7 +14,7 @@ from zendesk_events.events import StreamName
 from zendesk_events.store.database import Database, Transaction
 from zendesk_events.store.normalize import append_ticket_event_rows, metric_event_row
 
-__all__ = ["EventStore", "PreparedRows", "StoredPage"]
+__all__ = ["CursorPage", "EventStore", "PreparedRows", "StoredPage"]
 
 Item = TypeVar("Item", str, bytes)
 
@@ -153,6 +153,23 @@ class StoredPage(Generic[Item]):
     def items_json(self: StoredPage[str]) -> str:
         """The items as one JSON array, joined from the stored text (nothing re-serialized)."""
         return "[" + ",".join(self.items) + "]"
+
+
+@dataclass(frozen=True, slots=True)
+class CursorPage:
+    """One keyset page of metric events, in (timestamp, id) order (spec §2b).
+
+    Attributes:
+        items: each item's stored JSON as UTF-8 bytes.
+        first: (timestamp, id) of the first item; None when empty.
+        last: (timestamp, id) of the last item; None when empty.
+        has_more: more items lie beyond the page in the direction it was read.
+    """
+
+    items: list[bytes]
+    first: tuple[int, int] | None
+    last: tuple[int, int] | None
+    has_more: bool
 
 
 class EventStore:
@@ -331,6 +348,71 @@ class EventStore:
         single_second = int(page[0][0]) == last_ts
         end_time = last_ts + 1 if not end_of_stream and (extended or single_second) else last_ts
         return StoredPage(items, end_time, end_of_stream)
+
+    def metric_cursor_page(
+        self,
+        *,
+        start_time: int | None,
+        after: tuple[int, int] | None = None,
+        before_key: tuple[int, int] | None = None,
+        before: int,
+        limit: int,
+        late_events: bool = True,
+    ) -> CursorPage:
+        """A keyset page of metric events: the cursor-paged export (spec §2b).
+
+        Keyset on (timestamp, id), the order the time-based export uses, so a walk never
+        repeats or skips an item whatever the page size and however many items share a
+        second; no page is extended.
+
+        Args:
+            start_time: items at or after this second (None: no lower bound).
+            after: items strictly after this (timestamp, id) (``page[after]``).
+            before_key: items strictly before this (timestamp, id) (``page[before]``), the
+                ``limit`` nearest ones, still returned in ascending order.
+            before: items (and, with ``late_events``, rows) older than this second only.
+            limit: items per page.
+            late_events: as in :meth:`export_page`.
+        """
+        where = ["timestamp < ?"]
+        params: list[int] = [before]
+        if late_events:
+            where.append("visible_at < ?")
+            params.append(before)
+        if start_time is not None:
+            where.append("timestamp >= ?")
+            params.append(start_time)
+        # The OR forms (not row values) let both SQLite and PostgreSQL range-scan the
+        # (timestamp, id) index from the cursor on.
+        if after is not None:
+            where.append("timestamp >= ? AND (timestamp > ? OR id > ?)")
+            params.extend((after[0], after[0], after[1]))
+        if before_key is not None:
+            where.append("timestamp <= ? AND (timestamp < ? OR id < ?)")
+            params.extend((before_key[0], before_key[0], before_key[1]))
+        order = (
+            "timestamp DESC, id DESC"
+            if before_key is not None and after is None
+            else ("timestamp, id")
+        )
+        rows = self.db.query(
+            f"SELECT timestamp, id, raw FROM ticket_metric_events WHERE {' AND '.join(where)} "
+            f"ORDER BY {order} LIMIT ?",
+            (*params, limit + 1),
+            text_as_bytes=True,
+        )
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        if order.startswith("timestamp DESC"):
+            rows.reverse()
+        if not rows:
+            return CursorPage([], None, None, False)
+        return CursorPage(
+            [r[2] for r in rows],
+            (int(rows[0][0]), int(rows[0][1])),
+            (int(rows[-1][0]), int(rows[-1][1])),
+            has_more,
+        )
 
     # ---- inspection -------------------------------------------------------------------------
 
