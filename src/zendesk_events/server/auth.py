@@ -18,6 +18,8 @@ import hashlib
 import threading
 from collections import OrderedDict
 
+from starlette.concurrency import run_in_threadpool
+
 from zendesk_events.server.errors import Forbidden, InvalidToken, Unauthorized
 from zendesk_events.store import User, UserStore
 from zendesk_events.timeutil import Clock
@@ -84,6 +86,19 @@ class Authenticator:
         user = self.cached(header)
         if user is None:
             user = self.verify(header)
+        return self.require_admin(user)
+
+    async def admin(self, header: str | None) -> User:
+        """:meth:`authenticate` for async routes: an uncached check (scrypt) runs in a thread.
+
+        Raises:
+            Unauthorized: missing, malformed or wrong Basic credentials.
+            InvalidToken: an unknown ``Bearer`` token.
+            Forbidden: valid credentials of an agent or end user.
+        """
+        user = self.cached(header)
+        if user is None:
+            user = await run_in_threadpool(self.verify, header)
         return self.require_admin(user)
 
     @staticmethod

@@ -32,8 +32,7 @@ from zendesk_events.server.errors import (
 )
 from zendesk_events.server.openapi import operation_docs
 from zendesk_events.server.paging import (
-    encode_cursor,
-    link,
+    cursor_meta_links,
     origin,
     page_size,
     parse_cursor_params,
@@ -80,10 +79,19 @@ class IncrementalExport:
         self._base_url = settings.base_url.rstrip("/") if settings.base_url else None
 
     async def respond(self, request: Request, stream: StreamName, sample: bool) -> Response:
-        """Answer one export request; errors are raised with the budget headers attached.
+        """Answer one export request; errors are raised with the budget headers attached."""
+        return await self.answer(
+            request, "sample" if sample else "export", lambda: self._page(request, stream, sample)
+        )
 
-        The order of checks is Zendesk's: auth (401/403), then the budget (429), then the
-        parameters (400/422). Routing (404/405) happened before we were called.
+    async def answer(self, request: Request, bucket: Bucket, page: Callable[[], bytes]) -> Response:
+        """Check who asks and the budget of ``bucket``, then answer with ``page()``'s body.
+
+        Every endpoint counted against an export budget goes through here (the two streams,
+        their samples, the tickets cursor export). The order of checks is Zendesk's: auth
+        (401/403), then the budget (429), then the parameters (400/422, raised by ``page``).
+        Routing (404/405) happened before we were called. Errors are raised with the budget
+        headers attached.
 
         Why the store is called on the event loop rather than in a thread: Python's sqlite3
         releases the GIL around every row step, so a few threads each reading a 1000-row page
@@ -91,7 +99,6 @@ class IncrementalExport:
         2-worker server ~5x slower than doing the same work on the loop. Only the slow,
         uncached credential check (scrypt) goes to a thread.
         """
-        bucket: Bucket = "sample" if sample else "export"
         headers: dict[str, str] = {}
         auth = self.authenticator
         try:
@@ -108,7 +115,7 @@ class IncrementalExport:
             headers = self.limiter.bucket_headers(bucket, state)
             if state is not None and state.exceeded:
                 raise RateLimitExceeded(state.reset)
-            body = self._page(request, stream, sample)
+            body = page()
         except ZendeskHTTPError as exc:
             exc.headers = {**headers, **exc.headers}
             raise
@@ -216,21 +223,14 @@ class IncrementalExport:
                 limit=cursor.size,
                 late_events=self.settings.late_events,
             )
-        after = None if page.last is None else encode_cursor(page.last)
-        before = None if page.first is None else encode_cursor(page.first)
-        meta = {"has_more": page.has_more, "after_cursor": after, "before_cursor": before}
-        links: dict[str, str | None] = {"next": None, "prev": None}
-        if after is not None and before is not None:
-            base = origin(request, self._base_url)
-            path: str = request.scope["path"]
-            kept = [
-                (k, v)
-                for k, v in params.multi_items()
-                if k not in ("page[after]", "page[before]", "page[size]")
-            ]
-            kept.append(("page[size]", str(cursor.size)))
-            links["next"] = link(base, path, [*kept, ("page[after]", after)])
-            links["prev"] = link(base, path, [*kept, ("page[before]", before)])
+        meta, links = cursor_meta_links(
+            request,
+            origin(request, self._base_url),
+            cursor.size,
+            page.first,
+            page.last,
+            page.has_more,
+        )
         tail = b'],"meta":' + orjson.dumps(meta) + b',"links":' + orjson.dumps(links) + b"}"
         return _join_page(b'{"ticket_metric_events":[', page.items, tail)
 

@@ -29,9 +29,12 @@ from zendesk_events.server.errors import InvalidPaginationParameter
 
 __all__ = [
     "CursorParams",
+    "cursor_meta_links",
+    "cursor_slice",
     "decode_cursor",
     "encode_cursor",
     "link",
+    "offset_slice",
     "origin",
     "page_size",
     "parse_cursor_params",
@@ -140,3 +143,67 @@ def link(base: str, path: str, params: Iterable[tuple[str, str]]) -> str:
     if not path.endswith(".json"):
         path += ".json"
     return f"{base}{path}?{urlencode(sorted(params, key=lambda kv: kv[0]))}"
+
+
+def cursor_meta_links(
+    request: Request,
+    base: str,
+    size: int,
+    first: tuple[int, int] | None,
+    last: tuple[int, int] | None,
+    has_more: bool,
+) -> tuple[dict[str, object], dict[str, str | None]]:
+    """``meta`` and ``links`` of a cursor page (spec §2b).
+
+    ``links`` keep every other parameter of the request (``start_time`` included) and always
+    carry ``page[size]``, sorted by name as Zendesk's are. An empty page has null cursors and
+    links, as recorded.
+    """
+    after = None if last is None else encode_cursor(last)
+    before = None if first is None else encode_cursor(first)
+    meta: dict[str, object] = {
+        "has_more": has_more,
+        "after_cursor": after,
+        "before_cursor": before,
+    }
+    links: dict[str, str | None] = {"next": None, "prev": None}
+    if after is not None and before is not None:
+        path: str = request.scope["path"]
+        kept = [
+            (k, v)
+            for k, v in request.query_params.multi_items()
+            if k not in ("page[after]", "page[before]", "page[size]")
+        ]
+        kept.append(("page[size]", str(size)))
+        links["next"] = link(base, path, [*kept, ("page[after]", after)])
+        links["prev"] = link(base, path, [*kept, ("page[before]", before)])
+    return meta, links
+
+
+def cursor_slice(positions: list[tuple[int, int]], params: CursorParams) -> tuple[list[int], bool]:
+    """Indexes into ``positions`` (ascending) that a cursor page over a small, in-memory list
+    holds, and whether more lie beyond it in the direction read."""
+    chosen = list(range(len(positions)))
+    if params.after is not None:
+        chosen = [i for i in chosen if positions[i] > params.after]
+        return chosen[: params.size], len(chosen) > params.size
+    if params.before is not None:
+        chosen = [i for i in chosen if positions[i] < params.before]
+        return chosen[-params.size :] if chosen else [], len(chosen) > params.size
+    return chosen[: params.size], len(chosen) > params.size
+
+
+def offset_slice(
+    count: int, params: QueryParams, *, default: int, maximum: int
+) -> tuple[range, int, int]:
+    """Zendesk's offset pagination (``page``, ``per_page``): the indexes of the page asked
+    for, the page number and the page size.
+
+    Raises:
+        InvalidPaginationParameter: a page or page size that is no whole number from 1, or a
+            page size above ``maximum``.
+    """
+    per_page = page_size(params.get("per_page"), name="per_page", default=default, maximum=maximum)
+    number = page_size(params.get("page"), name="page", default=1, maximum=10**9)
+    start = (number - 1) * per_page
+    return range(min(start, count), min(start + per_page, count)), number, per_page

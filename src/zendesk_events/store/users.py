@@ -156,3 +156,10 @@ class UserStore:
             (hash_token(token),),
         )
         return User(*rows[0]) if rows else None
+
+    def oauth_token_created_at(self, token: str) -> str | None:
+        """When an OAuth access token was made (ISO 8601), or None if it is unknown."""
+        rows = self.db.query(
+            "SELECT created_at FROM oauth_tokens WHERE token_hash = ?", (hash_token(token),)
+        )
+        return str(rows[0][0]) if rows else None
