@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from zendesk_events.server.auth import Authenticator, parse_authorization
 from zendesk_events.server.errors import RecordNotFound
+from zendesk_events.server.openapi import endpoint_docs
 from zendesk_events.server.paging import (
     cursor_meta_links,
     cursor_slice,
@@ -183,7 +184,8 @@ _ROUTES: dict[str, tuple[Callable[[Request], Awaitable[Response]], str]] = {
 def _build_router() -> APIRouter:
     router = APIRouter(tags=["Account"])
     for path, (endpoint, summary) in _ROUTES.items():
-        router.add_api_route(path, endpoint, methods=["GET"], summary=summary)
+        docs = endpoint_docs(endpoint.__name__)
+        router.add_api_route(path, endpoint, methods=["GET"], summary=summary, **docs)
         router.add_api_route(
             path + ".json",
             endpoint,

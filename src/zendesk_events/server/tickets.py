@@ -20,6 +20,7 @@ from zendesk_events.server.account import LIST_PAGE_LIMIT
 from zendesk_events.server.auth import Authenticator
 from zendesk_events.server.errors import InvalidStartTime, RecordNotFound, TooRecentStartTime
 from zendesk_events.server.incremental import IncrementalExport
+from zendesk_events.server.openapi import endpoint_docs
 from zendesk_events.server.paging import (
     cursor_meta_links,
     cursor_slice,
@@ -178,7 +179,8 @@ def _build_router() -> APIRouter:
         ),
         ("/api/v2/tickets/{ticket_id}/audits", ticket_audits, "List audits for a ticket"),
     ):
-        router.add_api_route(path, endpoint, methods=["GET"], summary=summary)
+        docs = endpoint_docs(endpoint.__name__)
+        router.add_api_route(path, endpoint, methods=["GET"], summary=summary, **docs)
         router.add_api_route(
             path + ".json",
             endpoint,
