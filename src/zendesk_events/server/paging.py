@@ -20,7 +20,7 @@ import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -58,17 +58,16 @@ def decode_cursor(text: str, param: str) -> tuple[int, int]:
         InvalidPaginationParameter: anything else, worded as Zendesk words it
             (``page[after] is not valid``, recorded on ``/tickets``).
     """
-    error = InvalidPaginationParameter(f"{param} is not valid")
     text = text.strip()
     if not text or len(text) > _MAX_CURSOR_CHARS or not text.isascii():
-        raise error
+        raise InvalidPaginationParameter(f"{param} is not valid")
     try:
         raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True).decode("ascii")
     except (binascii.Error, ValueError):
-        raise error from None
+        raise InvalidPaginationParameter(f"{param} is not valid") from None
     match = _CURSOR_TEXT.fullmatch(raw)
     if match is None or int(match.group(2)) > _MAX_ID:
-        raise error
+        raise InvalidPaginationParameter(f"{param} is not valid")
     return int(match.group(1)), int(match.group(2))
 
 
@@ -168,16 +167,36 @@ def cursor_meta_links(
     }
     links: dict[str, str | None] = {"next": None, "prev": None}
     if after is not None and before is not None:
+        # Built by hand rather than with urlencode: this runs on every cursor page, and the
+        # cursors (base64) and our own keys need no general quoting.
         path: str = request.scope["path"]
+        if not path.endswith(".json"):
+            path += ".json"
         kept = [
-            (k, v)
+            (k, f"{_quote(k)}={_quote(v)}")
             for k, v in request.query_params.multi_items()
-            if k not in ("page[after]", "page[before]", "page[size]")
+            if k not in _CURSOR_KEYS
         ]
-        kept.append(("page[size]", str(size)))
-        links["next"] = link(base, path, [*kept, ("page[after]", after)])
-        links["prev"] = link(base, path, [*kept, ("page[before]", before)])
+        kept.append(("page[size]", f"page%5Bsize%5D={size}"))
+        prefix = f"{base}{path}?"
+        for name, key, cursor in (("next", "page[after]", after), ("prev", "page[before]", before)):
+            value = cursor.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+            pairs = sorted([*kept, (key, f"{_CURSOR_KEYS[key]}={value}")], key=lambda kv: kv[0])
+            links[name] = prefix + "&".join(pair for _, pair in pairs)
     return meta, links
+
+
+_CURSOR_KEYS = {
+    "page[after]": "page%5Bafter%5D",
+    "page[before]": "page%5Bbefore%5D",
+    "page[size]": "page%5Bsize%5D",
+}
+_PLAIN = re.compile(r"[A-Za-z0-9_.\-]*")
+
+
+def _quote(text: str) -> str:
+    """``text`` as ``urlencode`` writes it (quoting only when it has to)."""
+    return text if _PLAIN.fullmatch(text) else quote_plus(text)
 
 
 def cursor_slice(positions: list[tuple[int, int]], params: CursorParams) -> tuple[list[int], bool]:

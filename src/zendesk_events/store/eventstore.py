@@ -374,36 +374,46 @@ class EventStore:
             limit: items per page.
             late_events: as in :meth:`export_page`.
         """
-        where = ["timestamp < ?"]
-        params: list[int] = [before]
-        if late_events:
-            where.append("visible_at < ?")
-            params.append(before)
-        if start_time is not None:
-            where.append("timestamp >= ?")
-            params.append(start_time)
-        # The OR forms (not row values) let both SQLite and PostgreSQL range-scan the
-        # (timestamp, id) index from the cursor on.
-        if after is not None:
-            where.append("timestamp >= ? AND (timestamp > ? OR id > ?)")
-            params.extend((after[0], after[0], after[1]))
-        if before_key is not None:
-            where.append("timestamp <= ? AND (timestamp < ? OR id < ?)")
-            params.extend((before_key[0], before_key[0], before_key[1]))
-        order = (
-            "timestamp DESC, id DESC"
-            if before_key is not None and after is None
-            else ("timestamp, id")
-        )
-        rows = self.db.query(
-            f"SELECT timestamp, id, raw FROM ticket_metric_events WHERE {' AND '.join(where)} "
-            f"ORDER BY {order} LIMIT ?",
-            (*params, limit + 1),
-            text_as_bytes=True,
-        )
-        has_more = len(rows) > limit
-        rows = rows[:limit]
-        if order.startswith("timestamp DESC"):
+        if after is not None and before_key is not None:
+            raise ValueError("give after or before_key, not both")
+        vis = " AND visible_at < ?" if late_events else ""
+        head = f"SELECT timestamp, id, raw FROM ticket_metric_events WHERE timestamp < ?{vis} AND "
+        bound: tuple[int, ...] = (before, before) if late_events else (before,)
+        low = "" if start_time is None else " AND timestamp >= ?"
+        low_p: tuple[int, ...] = () if start_time is None else (start_time,)
+        rows: list[tuple[Any, ...]] = []
+        # A cursor inside a crowded second is two index seeks, the rest of its second by id
+        # and then the later (earlier) seconds: one OR-ed condition would make both databases
+        # scan the whole second up to the cursor first (measured: 8x slower in a 12k-item
+        # second), and a UNION ALL does not promise its order.
+        if before_key is None:
+            rest = "timestamp >= ?" if start_time is not None else "1 = 1"
+            rest_p: tuple[int, ...] = low_p
+            if after is not None and (start_time is None or after[0] >= start_time):
+                rows = self._rows(
+                    head + "timestamp = ? AND id > ? ORDER BY id LIMIT ?",
+                    (*bound, after[0], after[1], limit + 1),
+                )
+                rest, rest_p = "timestamp > ?", (after[0],)
+            if len(rows) <= limit:
+                rows += self._rows(
+                    head + f"{rest} ORDER BY timestamp, id LIMIT ?",
+                    (*bound, *rest_p, limit + 1 - len(rows)),
+                )
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+        else:
+            rows = self._rows(
+                head + f"timestamp = ? AND id < ?{low} ORDER BY id DESC LIMIT ?",
+                (*bound, before_key[0], before_key[1], *low_p, limit + 1),
+            )
+            if len(rows) <= limit:
+                rows += self._rows(
+                    head + f"timestamp < ?{low} ORDER BY timestamp DESC, id DESC LIMIT ?",
+                    (*bound, before_key[0], *low_p, limit + 1 - len(rows)),
+                )
+            has_more = len(rows) > limit
+            rows = rows[:limit]
             rows.reverse()
         if not rows:
             return CursorPage([], None, None, False)
@@ -413,6 +423,9 @@ class EventStore:
             (int(rows[-1][0]), int(rows[-1][1])),
             has_more,
         )
+
+    def _rows(self, sql: str, params: tuple[int, ...]) -> list[tuple[Any, ...]]:
+        return self.db.query(sql, params, text_as_bytes=True)
 
     # ---- inspection -------------------------------------------------------------------------
 
