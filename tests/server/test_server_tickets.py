@@ -7,10 +7,15 @@ import base64
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from serverkit import NOW, Account, make_account, put, ticket_event
 
 from recorded import load
+from zendesk_events.config import ServerSettings
+from zendesk_events.server import create_app
 from zendesk_events.store import open_store
 from zendesk_events.timeutil import FakeClock, epoch_to_iso, iso_to_epoch
 
@@ -338,3 +343,55 @@ def test_zenpy_reads_tickets_audits_and_the_catalogue(
     assert me.email == "admin@example.com"
     assert {f.id for f in fields} == {f["id"] for f in load("ticket_fields")["ticket_fields"]}
     assert len(groups) == 8
+
+
+def test_a_tickets_cursor_walk_yields_every_changed_ticket_once_in_order(
+    store_url: str, run_server: Any
+) -> None:
+    base_ts = NOW - 86400
+    with open_store(store_url) as store, httpx.Client() as http:
+        acc = make_account(store)
+        app = create_app(ServerSettings(db="unused", export_rate_limit=0), store, FakeClock(NOW))
+        with run_server(app) as base:
+
+            @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+            @given(
+                audits=st.lists(
+                    st.tuples(st.integers(0, 5), st.integers(1, 9)),  # (second, ticket)
+                    min_size=0,
+                    max_size=30,
+                ),
+                start=st.integers(0, 6),
+                per_page=st.integers(1, 4),
+            )
+            def check(audits: list[tuple[int, int]], start: int, per_page: int) -> None:
+                events = []
+                for n, (second, ticket) in enumerate(audits):
+                    event = ticket_event(n + 1, base_ts + second)
+                    event["ticket_id"] = ticket
+                    events.append(event)
+                with store.db.transaction() as tx:
+                    tx.execute("DELETE FROM ticket_events")
+                    tx.execute("DELETE FROM ticket_field_changes")
+                    store.events.upsert(tx, "ticket_events", events)
+                last: dict[int, int] = {}
+                for second, ticket in audits:
+                    last[ticket] = max(last.get(ticket, 0), base_ts + second)
+                want = sorted(
+                    ((ts, t) for t, ts in last.items() if ts >= base_ts + start),
+                )
+                url: str | None = f"{base}{CURSOR}?start_time={base_ts + start}&per_page={per_page}"
+                got: list[tuple[int, int]] = []
+                for _ in range(len(audits) + 3):
+                    assert url is not None
+                    body = http.get(url, headers=acc.admin).json()
+                    assert len(body["tickets"]) <= per_page
+                    got.extend((t["generated_timestamp"], t["id"]) for t in body["tickets"])
+                    if body["end_of_stream"]:
+                        break
+                    url = body["after_url"]
+                else:
+                    raise AssertionError("no end_of_stream")
+                assert got == want
+
+            check()
