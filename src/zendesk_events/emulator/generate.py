@@ -6,6 +6,11 @@ weekday/office-hours weighted arrival process) and each one runs its lifecycle
 so events leave in global time order and get ids that grow with time, as Zendesk's do; memory
 holds the plan (a few numbers per ticket) and the tickets in progress, never the history.
 
+Metric events are written as Zendesk writes them: a breach in advance, with its future time, and
+again (same id, ``deleted: true``) when its target is met first; each row's ``visible_at`` is the
+second Zendesk would have written it, later by the :class:`LateArrival` delay for a share of ticket
+updates (spec §5). The store keeps each row's last version, so it holds the final state.
+
 Bursts are built in, because clients and servers must survive them: the backlog import creates
 at least 1001 tickets in one second when there are >= 1100 tickets, and bulk-tags them in one
 second an hour later (with their metric events: well over 1000 in one second too); the hourly
@@ -26,10 +31,13 @@ from typing import Any
 
 import orjson
 
+from zendesk_events.emulator import objects
 from zendesk_events.emulator.account import Cast, make_cast
+from zendesk_events.emulator.lateness import DEFAULT_LATE_ARRIVAL, LateArrival
 from zendesk_events.emulator.tickets import AUDIT, HistoryItem, TicketPlan, ticket_history
 from zendesk_events.errors import ConfigError, ZendeskEventsError
-from zendesk_events.store import Store, Transaction
+from zendesk_events.store import PreparedRows, Store, Transaction, User
+from zendesk_events.store.normalize import metric_event_row
 from zendesk_events.timeutil import epoch_to_iso
 
 __all__ = [
@@ -194,18 +202,30 @@ class _Numberer:
         self.last_audit = nid
 
     def metric(self, t: int, event: dict[str, Any]) -> None:
+        if event["id"]:
+            return  # a breach written again as deleted keeps its id
         nid = _METRIC_ID_BASE + max(t - _ID_EPOCH, 0) * _ID_PER_SECOND
         if nid <= self.last_metric:
             nid = self.last_metric + _ID_STEP
         event["id"] = self.last_metric = nid
 
 
-Batch = tuple[list[dict[str, Any]], list[dict[str, Any]], int]
-"""Ticket events, metric events, and how many tickets had begun."""
+Batch = tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]], int]
+"""Ticket events, metric events with the second each becomes visible, tickets begun so far."""
 
 
-def batches(plans: list[TicketPlan], cast: Cast, size: int = BATCH_SIZE) -> Iterator[Batch]:
-    """The numbered history in batches of about ``size`` events (the last may be empty)."""
+def batches(
+    plans: list[TicketPlan],
+    cast: Cast,
+    size: int = BATCH_SIZE,
+    late: LateArrival = DEFAULT_LATE_ARRIVAL,
+    seed: int = 0,
+) -> Iterator[Batch]:
+    """The numbered history in batches of about ``size`` events (the last may be empty).
+
+    A ticket update's metric events are written at its second, or all of them ``late`` (drawn
+    per update from ``seed``'s own stream, so lateness never changes the history itself).
+    """
     begun = 0
 
     def started(n: int) -> None:
@@ -213,43 +233,54 @@ def batches(plans: list[TicketPlan], cast: Cast, size: int = BATCH_SIZE) -> Iter
         begun = n
 
     ids = _Numberer()
+    rng = Random(f"late:{seed}")
+    update: tuple[int, int] | None = None
+    delay = 0
     audits: list[dict[str, Any]] = []
-    metrics: list[dict[str, Any]] = []
+    metrics: list[tuple[int, dict[str, Any]]] = []
     for t, kind, event in history(plans, cast, started=started):
         if kind == AUDIT:
             ids.audit(t, event)
             audits.append(event)
         else:
+            # one update's metric events leave the merge together: (ticket, second) marks it
+            key = (event["ticket_id"], t)
+            if key != update:
+                update, delay = key, late.delay(rng)
             ids.metric(t, event)
-            metrics.append(event)
+            metrics.append((t + delay, event))
         if len(audits) + len(metrics) >= size:
             yield audits, metrics, begun
             audits, metrics = [], []
     yield audits, metrics, begun
 
 
-def _local_batches(tickets: int, start: int, end: int, seed: int, email: str) -> Iterator[Batch]:
-    yield from batches(plan_tickets(tickets, start, end, seed), make_cast(seed, tickets, email))
+_Args = tuple[int, int, int, int, str, LateArrival]
+"""tickets, start, end, seed, admin email, lateness: all a worker needs to make the history."""
 
 
-def _produce(queue: Any, tickets: int, start: int, end: int, seed: int, email: str) -> None:
+def _local_batches(args: _Args) -> Iterator[Batch]:
+    tickets, start, end, seed, email, late = args
+    plans = plan_tickets(tickets, start, end, seed)
+    yield from batches(plans, make_cast(seed, tickets, email), late=late, seed=seed)
+
+
+def _produce(queue: Any, args: _Args) -> None:
     """Worker process: generate the batches and pass them on as JSON (cheaper than pickle)."""
     try:
-        for batch in _local_batches(tickets, start, end, seed, email):
+        for batch in _local_batches(args):
             queue.put(orjson.dumps(batch))
         queue.put(None)
     except BaseException as exc:  # reported to the parent, which raises it there
         queue.put(f"{type(exc).__name__}: {exc}")
 
 
-def _worker_batches(tickets: int, start: int, end: int, seed: int, email: str) -> Iterator[Batch]:
+def _worker_batches(args: _Args) -> Iterator[Batch]:
     # Generating and writing each take about half the time; in two processes they overlap.
     # The worker derives the same history from the same arguments, so nothing else is sent.
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue(maxsize=8)
-    worker = ctx.Process(
-        target=_produce, args=(queue, tickets, start, end, seed, email), daemon=True
-    )
+    worker = ctx.Process(target=_produce, args=(queue, args), daemon=True)
     worker.start()
     try:
         while True:
@@ -271,18 +302,21 @@ def _worker_batches(tickets: int, start: int, end: int, seed: int, email: str) -
         worker.join()
 
 
-def _write_people(tx: Transaction, cast: Cast, created_at: str) -> None:
-    # Agents and requesters get the ids the events reference; the store's UserStore.add picks
-    # random ids, so they are written here directly (existing emails are left alone).
-    rows = [
-        (p.id, p.email, p.name, p.role, None, created_at)
-        for p in (cast.admin, *cast.agents, *cast.requesters)
-    ]
-    tx.executemany(
-        "INSERT INTO users (id, email, name, role, password_hash, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        rows,
-    )
+def _write_account(store: Store, tx: Transaction, cast: Cast, start: int) -> None:
+    """The people the events name (with those ids) and the account's API objects."""
+    people = (cast.admin, *cast.agents, *cast.requesters)
+    users = [User(p.id, p.email, p.name, p.role) for p in people]
+    store.users.add_known(tx, users, epoch_to_iso(start))
+    store.account.put(tx, "ticket_fields", objects.ticket_fields(start))
+    store.account.put(tx, "groups", objects.groups(start))
+    store.account.put(tx, "sla_policies", objects.sla_policies(start))
+
+
+def _write_batch(store: Store, tx: Transaction, batch: Batch) -> None:
+    audits, metrics, _begun = batch
+    store.events.upsert(tx, "ticket_events", audits)
+    rows = [metric_event_row(event, visible_at) for visible_at, event in metrics]
+    store.events.write(tx, PreparedRows("ticket_metric_events", rows, [], []))
 
 
 def seed_store(
@@ -296,13 +330,19 @@ def seed_store(
     admin_email: str | None = DEFAULT_ADMIN_EMAIL,
     admin_password: str | None = DEFAULT_ADMIN_PASSWORD,
     parallel: bool = False,
+    late: LateArrival = DEFAULT_LATE_ARRIVAL,
 ) -> SeedReport:
     """Fill ``store`` with ``days`` of history of ``tickets`` tickets, ending before ``now``.
 
-    The same (tickets, days, seed, now) always writes the same events with the same ids. A
-    ticket makes about 8 audits (``ticket_events``) and about 33 metric events; for a given
+    The same (tickets, days, seed, now, late) always writes the same rows with the same ids. A
+    ticket makes about 8 audits (``ticket_events``) and about 50 metric events; for a given
     number of ticket events pick ``tickets`` = events / 8. Each transaction writes
-    :data:`BATCH_SIZE` events.
+    :data:`BATCH_SIZE` events. The account's ticket fields, groups and SLA policies are written
+    too (``store.account``).
+
+    Every event is written before ``now``; a breach written in advance may carry a later
+    ``time`` (Zendesk serves it once that time has come), and late metric events become
+    visible up to ``late.max_minutes`` after ``now``.
 
     Args:
         store: where to write (events are upserted: re-seeding the same store is harmless).
@@ -318,6 +358,8 @@ def seed_store(
             two cores; the history is the same). The worker is *spawned*, so the caller's
             ``__main__`` must be import-safe (``if __name__ == "__main__":``); the CLI turns it
             on from :data:`PARALLEL_MIN_TICKETS` tickets.
+        late: which ticket updates' metric events arrive late, and how late
+            (``LateArrival(share=0)``: none).
 
     Returns:
         What was written.
@@ -334,18 +376,24 @@ def seed_store(
     cast = make_cast(seed, tickets, admin_email or DEFAULT_ADMIN_EMAIL)
 
     with store.db.transaction() as tx:
-        _write_people(tx, cast, epoch_to_iso(start))
+        _write_account(store, tx, cast, start)
     if admin_email:
         store.users.add(admin_email, "admin", name=cast.admin.name, password=admin_password)
 
     source = _worker_batches if parallel else _local_batches
-    for audits, metrics, begun in source(tickets, start, end, seed, cast.admin.email):
+    for batch in source((tickets, start, end, seed, cast.admin.email, late)):
         with store.db.transaction() as tx:
-            store.events.upsert(tx, "ticket_events", audits)
-            store.events.upsert(tx, "ticket_metric_events", metrics)
+            _write_batch(store, tx, batch)
         if progress is not None:
-            progress(begun)
-    params = {"tickets": tickets, "days": days, "seed": seed, "end": end}
+            progress(batch[2])
+    params = {
+        "tickets": tickets,
+        "days": days,
+        "seed": seed,
+        "end": end,
+        "late_share": late.share,
+        "late_minutes": [late.min_minutes, late.max_minutes],
+    }
     store.state.set_setting("seed", orjson.dumps(params).decode())
     return SeedReport(
         tickets=tickets,
