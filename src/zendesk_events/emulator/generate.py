@@ -34,9 +34,9 @@ import orjson
 from zendesk_events.emulator import objects
 from zendesk_events.emulator.account import Cast, make_cast
 from zendesk_events.emulator.lateness import DEFAULT_LATE_ARRIVAL, LateArrival
-from zendesk_events.emulator.tickets import AUDIT, HistoryItem, TicketPlan, ticket_history
+from zendesk_events.emulator.tickets import Step, TicketPlan, ticket_history
 from zendesk_events.errors import ConfigError, ZendeskEventsError
-from zendesk_events.store import PreparedRows, Store, Transaction, User
+from zendesk_events.store import EventStore, PreparedRows, Store, Transaction, User
 from zendesk_events.store.normalize import metric_event_row
 from zendesk_events.timeutil import epoch_to_iso
 
@@ -146,21 +146,21 @@ def plan_tickets(tickets: int, start: int, end: int, seed: int) -> list[TicketPl
 
 def history(
     plans: list[TicketPlan], cast: Cast, *, started: Callable[[int], None] | None = None
-) -> Iterator[HistoryItem]:
-    """All tickets' events merged in (second, ticket, step) order, ids still 0.
+) -> Iterator[Step]:
+    """All tickets' updates merged in (second, ticket, update) order, ids still 0.
 
     A ticket joins the merge when the clock reaches its creation second, so the heap holds
     only tickets in progress. ``started`` is told how many tickets have begun, as they begin.
     """
-    heap: list[tuple[int, int, int, int, dict[str, Any], Iterator[HistoryItem]]] = []
+    heap: list[tuple[int, int, int, Step, Iterator[Step]]] = []
     nxt = 0
     seqs = [0] * (len(plans) + 1)
 
     def admit(plan: TicketPlan) -> None:
         gen = ticket_history(plan, cast)
-        item = next(gen, None)
-        if item is not None:
-            heapq.heappush(heap, (item[0], plan.ticket_id, 0, item[1], item[2], gen))
+        step = next(gen, None)
+        if step is not None:
+            heapq.heappush(heap, (step[0], plan.ticket_id, 0, step, gen))
 
     while nxt < len(plans) or heap:
         while nxt < len(plans) and (not heap or plans[nxt].created <= heap[0][0]):
@@ -170,14 +170,14 @@ def history(
                 started(nxt)
         if not heap:
             continue
-        t, tid, _seq, kind, event, gen = heap[0]
-        yield t, kind, event
-        item = next(gen, None)
-        if item is None:
+        _t, tid, _seq, step, gen = heap[0]
+        yield step
+        following = next(gen, None)
+        if following is None:
             heapq.heappop(heap)
         else:
             seqs[tid] += 1
-            heapq.heapreplace(heap, (item[0], tid, seqs[tid], item[1], item[2], gen))
+            heapq.heapreplace(heap, (following[0], tid, seqs[tid], following, gen))
 
 
 class _Numberer:
@@ -189,25 +189,32 @@ class _Numberer:
         self.last_audit = 0
         self.last_metric = 0
 
-    def audit(self, t: int, event: dict[str, Any]) -> None:
-        nid = _AUDIT_ID_BASE + max(t - _ID_EPOCH, 0) * _ID_PER_SECOND
-        if nid <= self.last_audit:
-            nid = self.last_audit + _ID_STEP
-        event["id"] = audit_id = nid
-        for child in event["child_events"]:
-            nid += _ID_STEP
-            child["id"] = nid
-            if "audit_id" in child:
-                child["audit_id"] = audit_id
-        self.last_audit = nid
+    def audits(self, t: int, events: list[dict[str, Any]]) -> None:
+        """Number one update's audits (and their child events) written at second ``t``."""
+        base = _AUDIT_ID_BASE + max(t - _ID_EPOCH, 0) * _ID_PER_SECOND
+        for event in events:
+            nid = base if base > self.last_audit else self.last_audit + _ID_STEP
+            event["id"] = audit_id = nid
+            for child in event["child_events"]:
+                nid += _ID_STEP
+                child["id"] = nid
+                if "audit_id" in child:
+                    child["audit_id"] = audit_id
+            self.last_audit = nid
 
-    def metric(self, t: int, event: dict[str, Any]) -> None:
-        if event["id"]:
-            return  # a breach written again as deleted keeps its id
+    def metrics(self, t: int, events: list[dict[str, Any]]) -> None:
+        """Number one update's metric events written at second ``t``.
+
+        A breach written again as deleted already has its id (the same row) and keeps it.
+        """
         nid = _METRIC_ID_BASE + max(t - _ID_EPOCH, 0) * _ID_PER_SECOND
-        if nid <= self.last_metric:
-            nid = self.last_metric + _ID_STEP
-        event["id"] = self.last_metric = nid
+        last = self.last_metric
+        for event in events:
+            if event["id"]:
+                continue
+            nid = nid if nid > last else last + _ID_STEP
+            event["id"] = last = nid
+        self.last_metric = last
 
 
 Batch = tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]], int]
@@ -224,7 +231,7 @@ def batches(
     """The numbered history in batches of about ``size`` events (the last may be empty).
 
     A ticket update's metric events are written at its second, or all of them ``late`` (drawn
-    per update from ``seed``'s own stream, so lateness never changes the history itself).
+    per update from a stream of their own, so lateness never changes the history itself).
     """
     begun = 0
 
@@ -234,24 +241,25 @@ def batches(
 
     ids = _Numberer()
     rng = Random(f"late:{seed}")
-    update: tuple[int, int] | None = None
-    delay = 0
     audits: list[dict[str, Any]] = []
     metrics: list[tuple[int, dict[str, Any]]] = []
-    for t, kind, event in history(plans, cast, started=started):
-        if kind == AUDIT:
-            ids.audit(t, event)
-            audits.append(event)
-        else:
-            # one update's metric events leave the merge together: (ticket, second) marks it
-            key = (event["ticket_id"], t)
-            if key != update:
-                update, delay = key, late.delay(rng)
-            ids.metric(t, event)
-            metrics.append((t + delay, event))
+    where: dict[int, int] = {}  # metric event id -> its place in this batch
+    for t, step_audits, step_metrics in history(plans, cast, started=started):
+        ids.audits(t, step_audits)
+        audits += step_audits
+        if step_metrics:
+            ids.metrics(t, step_metrics)
+            visible = t + late.delay(rng)  # an update's metric events arrive together
+            for event in step_metrics:
+                place = where.get(event["id"])
+                if place is None:
+                    where[event["id"]] = len(metrics)
+                    metrics.append((visible, event))
+                else:  # a breach turned deleted before its batch left: one row, final state
+                    metrics[place] = (visible, event)
         if len(audits) + len(metrics) >= size:
             yield audits, metrics, begun
-            audits, metrics = [], []
+            audits, metrics, where = [], [], {}
     yield audits, metrics, begun
 
 
@@ -259,25 +267,40 @@ _Args = tuple[int, int, int, int, str, LateArrival]
 """tickets, start, end, seed, admin email, lateness: all a worker needs to make the history."""
 
 
-def _local_batches(args: _Args) -> Iterator[Batch]:
+Rows = tuple[PreparedRows, PreparedRows, int]
+"""A batch as table rows: ticket events (with field changes, comments), metric events, and
+tickets begun so far."""
+
+
+def _rows(batch: Batch) -> Rows:
+    audits, metrics, begun = batch
+    tickets = EventStore.prepare("ticket_events", audits)
+    metric_rows = [metric_event_row(event, visible_at) for visible_at, event in metrics]
+    return tickets, PreparedRows("ticket_metric_events", metric_rows, [], []), begun
+
+
+def _local_rows(args: _Args) -> Iterator[Rows]:
     tickets, start, end, seed, email, late = args
     plans = plan_tickets(tickets, start, end, seed)
-    yield from batches(plans, make_cast(seed, tickets, email), late=late, seed=seed)
+    for batch in batches(plans, make_cast(seed, tickets, email), late=late, seed=seed):
+        yield _rows(batch)
 
 
 def _produce(queue: Any, args: _Args) -> None:
-    """Worker process: generate the batches and pass them on as JSON (cheaper than pickle)."""
+    """Worker process: make the rows and pass them on as JSON (cheaper than pickle)."""
     try:
-        for batch in _local_batches(args):
-            queue.put(orjson.dumps(batch))
+        for tickets, metrics, begun in _local_rows(args):
+            rows = (tickets.events, tickets.changes, tickets.comments, metrics.events, begun)
+            queue.put(orjson.dumps(rows))
         queue.put(None)
     except BaseException as exc:  # reported to the parent, which raises it there
         queue.put(f"{type(exc).__name__}: {exc}")
 
 
-def _worker_batches(args: _Args) -> Iterator[Batch]:
-    # Generating and writing each take about half the time; in two processes they overlap.
-    # The worker derives the same history from the same arguments, so nothing else is sent.
+def _worker_rows(args: _Args) -> Iterator[Rows]:
+    # Making the rows and writing them each take about half the time; in two processes they
+    # overlap. The worker derives the same history from the same arguments, so nothing else
+    # is sent.
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue(maxsize=8)
     worker = ctx.Process(target=_produce, args=(queue, args), daemon=True)
@@ -294,12 +317,20 @@ def _worker_batches(args: _Args) -> Iterator[Batch]:
                 break
             if isinstance(message, str):
                 raise ZendeskEventsError(f"the seed worker failed: {message}")
-            audits, metrics, begun = orjson.loads(message)
-            yield audits, metrics, begun
+            events, changes, comments, metrics, begun = orjson.loads(message)
+            yield (
+                PreparedRows("ticket_events", _tuples(events), _tuples(changes), _tuples(comments)),
+                PreparedRows("ticket_metric_events", _tuples(metrics), [], []),
+                begun,
+            )
     finally:
         if worker.is_alive():
             worker.terminate()
         worker.join()
+
+
+def _tuples(rows: list[list[Any]]) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in rows]
 
 
 def _write_account(store: Store, tx: Transaction, cast: Cast, start: int) -> None:
@@ -310,13 +341,6 @@ def _write_account(store: Store, tx: Transaction, cast: Cast, start: int) -> Non
     store.account.put(tx, "ticket_fields", objects.ticket_fields(start))
     store.account.put(tx, "groups", objects.groups(start))
     store.account.put(tx, "sla_policies", objects.sla_policies(start))
-
-
-def _write_batch(store: Store, tx: Transaction, batch: Batch) -> None:
-    audits, metrics, _begun = batch
-    store.events.upsert(tx, "ticket_events", audits)
-    rows = [metric_event_row(event, visible_at) for visible_at, event in metrics]
-    store.events.write(tx, PreparedRows("ticket_metric_events", rows, [], []))
 
 
 def seed_store(
@@ -373,19 +397,21 @@ def seed_store(
         now = int(time.time()) // 60 * 60
     end = int(now)
     start = end - int(days * 86_400)
-    cast = make_cast(seed, tickets, admin_email or DEFAULT_ADMIN_EMAIL)
+    email = admin_email or DEFAULT_ADMIN_EMAIL
+    cast = make_cast(seed, tickets, email)
 
     with store.db.transaction() as tx:
         _write_account(store, tx, cast, start)
     if admin_email:
         store.users.add(admin_email, "admin", name=cast.admin.name, password=admin_password)
 
-    source = _worker_batches if parallel else _local_batches
-    for batch in source((tickets, start, end, seed, cast.admin.email, late)):
+    source = _worker_rows if parallel else _local_rows
+    for ticket_rows, metric_rows, begun in source((tickets, start, end, seed, email, late)):
         with store.db.transaction() as tx:
-            _write_batch(store, tx, batch)
+            store.events.write(tx, ticket_rows)
+            store.events.write(tx, metric_rows)
         if progress is not None:
-            progress(batch[2])
+            progress(begun)
     params = {
         "tickets": tickets,
         "days": days,

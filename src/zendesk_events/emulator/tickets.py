@@ -65,15 +65,11 @@ from zendesk_events.emulator.account import (
 from zendesk_events.emulator.sla import SlaTracker
 from zendesk_events.emulator.sla import iso as epoch_to_iso
 
-__all__ = ["AUDIT", "METRIC", "HistoryItem", "TicketPlan", "automation_tick", "ticket_history"]
+__all__ = ["Step", "TicketPlan", "automation_tick", "ticket_history"]
 
-AUDIT = 0
-"""Kind of a history item that belongs to ``ticket_events``."""
-METRIC = 1
-"""Kind of a history item that belongs to ``ticket_metric_events``."""
-
-HistoryItem = tuple[int, int, dict[str, Any]]
-"""``(second, kind, event)``; the event's ids are still 0."""
+Step = tuple[int, list[dict[str, Any]], list[dict[str, Any]]]
+"""One ticket update: ``(second, audits, metric events)`` (ids still 0). Its audits are the
+ticket's (and, for a merge, its target's); its metric events are what the update caused."""
 
 SYSTEM_USER = -1
 """Zendesk's updater id for automations and other system updates."""
@@ -155,7 +151,7 @@ class _Life:
         self.fields: dict[int, str] = {FIELD_PRODUCT: self.product}
         self.custom_status = CUSTOM_STATUSES["new"]
         self.sla = SlaTracker(self.id)
-        self.out: list[HistoryItem] = []
+        self.out: list[dict[str, Any]] = []
 
     # ---- event builders ---------------------------------------------------------------------
 
@@ -170,21 +166,17 @@ class _Life:
         ticket_id: int | None = None,
     ) -> None:
         self.out.append(
-            (
-                t,
-                AUDIT,
-                {
-                    "id": 0,
-                    "ticket_id": self.id if ticket_id is None else ticket_id,
-                    "timestamp": t,
-                    "created_at": epoch_to_iso(t),
-                    "updater_id": updater,
-                    "via": via,
-                    "event_type": "Audit",
-                    "system": system,
-                    "child_events": children,
-                },
-            )
+            {
+                "id": 0,
+                "ticket_id": self.id if ticket_id is None else ticket_id,
+                "timestamp": t,
+                "created_at": epoch_to_iso(t),
+                "updater_id": updater,
+                "via": via,
+                "event_type": "Audit",
+                "system": system,
+                "child_events": children,
+            }
         )
 
     def _comment(
@@ -552,20 +544,17 @@ class _Life:
                 return
 
 
-def ticket_history(plan: TicketPlan, cast: Cast) -> Iterator[HistoryItem]:
-    """Every event of one ticket written before ``plan.end``, in time order, ids still 0.
+def ticket_history(plan: TicketPlan, cast: Cast) -> Iterator[Step]:
+    """Every update of one ticket before ``plan.end``, in time order, ids still 0.
 
-    Each step's audits come first, then the metric events it caused, all at the step's second
-    (the second Zendesk writes them). A pre-written breach's ``time`` may lie after that second,
-    even after ``plan.end``: Zendesk holds it until its time comes (spec §5).
+    An update's audits and metric events all carry its second (the second Zendesk writes them);
+    a pre-written breach's ``time`` may lie after it, even after ``plan.end``: Zendesk holds it
+    until its time comes (spec §5).
     """
     life = _Life(plan, cast)
-    sla = life.sla
     for t, step in life.script():
         if t >= plan.end:
             break
         step(t)
-        yield from life.out
-        life.out.clear()
-        for event in sla.drain():
-            yield t, METRIC, event
+        yield t, life.out, life.sla.drain()
+        life.out = []
