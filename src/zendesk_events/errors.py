@@ -13,7 +13,10 @@ ZendeskEventsError                 exit code 1 unless stated
 ├── TransportError                 connection refused/reset, timeout, DNS       retriable
 ├── PaginationError                malformed page, stalled or looping cursor
 ├── StoreError                     wraps sqlite3 / psycopg errors
-└── CheckpointError                checkpoint inconsistent with the stored data
+├── CheckpointError                checkpoint inconsistent with the stored data
+└── RecordError                    the emulated account refused a write (a request's body)
+    ├── RecordInvalidError         the server answers 422 RecordInvalid with these details
+    └── RecordNotFoundError        the server answers 404 RecordNotFound
 ```
 
 Retriability is the class attribute ``retriable``; the CLI's exit code is ``exit_code``. Nothing
@@ -34,6 +37,9 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RecordError",
+    "RecordInvalidError",
+    "RecordNotFoundError",
     "ServerError",
     "StoreError",
     "TransportError",
@@ -141,3 +147,28 @@ class StoreError(ZendeskEventsError):
 
 class CheckpointError(ZendeskEventsError):
     """The stored cursor contradicts the stored data or the requested run."""
+
+
+class RecordError(ZendeskEventsError):
+    """The emulated account refused a change to one of its records (a ticket, a policy).
+
+    Raised by the emulator's model for what Zendesk's own API would refuse; the server turns
+    it into Zendesk's error body, a library caller catches it.
+    """
+
+
+class RecordInvalidError(RecordError):
+    """A body Zendesk would answer with ``422 RecordInvalid``.
+
+    Args:
+        details: Zendesk's ``details``: field -> ``[{"description": ..., "error": ...}]``.
+    """
+
+    def __init__(self, details: dict[str, list[dict[str, Any]]]) -> None:
+        first = next((e.get("description") for v in details.values() for e in v), None)
+        super().__init__(f"record invalid: {first or details}")
+        self.details = details
+
+
+class RecordNotFoundError(RecordError):
+    """No such ticket or policy (Zendesk: ``404 RecordNotFound``)."""

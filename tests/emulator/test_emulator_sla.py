@@ -7,13 +7,12 @@ from collections import defaultdict
 from typing import Any
 
 import orjson
-import pytest
 from emukit import audits, metric_events
 
 from recorded import load
-from zendesk_events.emulator import sla
+from zendesk_events.emulator import objects
+from zendesk_events.emulator.policies import PolicyRule, resolve
 from zendesk_events.emulator.sla import (
-    POLICIES,
     SlaPolicy,
     SlaTracker,
     add_business_seconds,
@@ -125,44 +124,53 @@ def _hand_over(tracker: SlaTracker, rows: dict[int, dict[str, Any]]) -> None:
         rows[event["id"]] = event
 
 
-def _recorded_policy(monkeypatch: pytest.MonkeyPatch, events: list[dict[str, Any]]) -> None:
-    """Make normal-priority tickets fall under the recorded probe policy (EST bruno C1)."""
+def _recorded_policy(events: list[dict[str, Any]]) -> SlaPolicy:
+    """The recorded probe policy (EST bruno C1) as the tracker gets it for a normal ticket:
+    built from a policy object with the recorded body's filter and metric, as an admin's
+    ``POST /api/v2/slas/policies`` makes it."""
     applied = next(e for e in events if e["type"] == "apply_sla")
     target = applied["sla"]
-    policy = target["policy"]
-    probe = SlaPolicy(
-        policy["id"],
-        policy["title"],
-        policy["description"],
-        target["business_hours"],
-        {applied["metric"]: target["target"]},
-        ("normal",),
+    rule = PolicyRule.from_object(
+        {
+            **target["policy"],
+            "position": 1,
+            "filter": {
+                "all": [{"field": "current_tags", "operator": "includes", "value": "probe"}],
+                "any": [],
+            },
+            "policy_metrics": [
+                {
+                    "priority": "normal",
+                    "metric": "first_reply_time",
+                    "target": target["target"],
+                    "business_hours": target["business_hours"],
+                }
+            ],
+        }
     )
-    monkeypatch.setitem(sla.POLICIES, "normal", probe)
+    policy = resolve([rule], {"priority": "normal", "tags": ["probe"]})
+    assert policy is not None
+    return policy
 
 
-def test_ticket_49_unanswered_under_a_one_minute_target_gives_the_recorded_events(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_ticket_49_unanswered_under_a_one_minute_target_gives_the_recorded_events() -> None:
     recorded = _recorded("ticket_metric_events_ticket_49")
-    _recorded_policy(monkeypatch, recorded)
     created = min(iso_to_epoch(e["time"]) for e in recorded)
     tracker = SlaTracker(49)
-    tracker.created(created, "normal")  # EST bruno C2: a normal-priority ticket ...
-    tracker.group_changed(created, escalated=False)  # ... that got the account's group
+    tracker.created(created, _recorded_policy(recorded))  # EST bruno C2: a normal ticket ...
+    tracker.group_changed(created, None)  # ... that got the account's group
     assert _without_ids(tracker.drain()) == _without_ids(recorded)
 
 
-def test_ticket_53_answered_within_its_target_gives_the_recorded_events_and_a_deleted_breach(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_ticket_53_answered_within_its_target_gives_the_recorded_events_and_a_deleted_breach() -> (
+    None
+):
     recorded = _recorded("ticket_metric_events_ticket_53")
-    _recorded_policy(monkeypatch, recorded)
     created = min(iso_to_epoch(e["time"]) for e in recorded)
     tracker = SlaTracker(53)
     rows: dict[int, dict[str, Any]] = {}
-    tracker.created(created, "normal")
-    tracker.group_changed(created, escalated=False)
+    tracker.created(created, _recorded_policy(recorded))
+    tracker.group_changed(created, None)
     _hand_over(tracker, rows)
     # EST bruno G1, one second later: an agent's public reply (the ticket is then open)
     tracker.status_changed(created + 1, "new", "open")
@@ -180,22 +188,30 @@ def test_ticket_53_answered_within_its_target_gives_the_recorded_events_and_a_de
 # ---- breaches written in advance ------------------------------------------------------------
 
 
+def _seeded(priority: str) -> SlaPolicy:
+    """The seeded account's policy for ``priority``, resolved from its policy objects."""
+    rules = [PolicyRule.from_object(p) for p in objects.sla_policies(0)]
+    policy = resolve(rules, {"priority": priority})
+    assert policy is not None
+    return policy
+
+
 def test_a_breach_is_written_when_the_target_starts_with_its_future_time() -> None:
-    urgent = POLICIES["urgent"]
+    urgent = _seeded("urgent")
     tracker = SlaTracker(7)
-    tracker.created(MONDAY, "urgent")
+    tracker.created(MONDAY, urgent)
     breaches = {e["metric"]: e for e in tracker.drain() if e["type"] == "breach"}
     running = {"reply_time", "requester_wait_time", "agent_work_time", "resolution_time"}
     assert set(breaches) == running  # the update metrics have not started yet
     for metric, event in breaches.items():
-        assert event["time"] == epoch_to_iso(MONDAY + urgent.targets[metric] * 60)
+        assert event["time"] == epoch_to_iso(MONDAY + urgent.targets[metric].minutes * 60)
         assert event["deleted"] is False and event["instance_id"] == 1
 
 
 def test_a_pause_deletes_the_breach_and_the_resume_writes_one_for_the_time_left() -> None:
-    target = POLICIES["urgent"].targets["requester_wait_time"] * 60
+    target = _seeded("urgent").targets["requester_wait_time"].minutes * 60
     tracker = SlaTracker(7)
-    tracker.created(MONDAY, "urgent")
+    tracker.created(MONDAY, _seeded("urgent"))
     first = next(
         e for e in tracker.drain() if e["type"] == "breach" and e["metric"] == "requester_wait_time"
     )
@@ -217,7 +233,7 @@ def test_a_target_already_passed_when_applied_breaches_at_the_apply() -> None:
     tracker = SlaTracker(7)
     tracker.created(MONDAY, None)
     tracker.drain()
-    tracker.priority_changed(MONDAY + 3 * 86_400, "high")
+    tracker.retarget(MONDAY + 3 * 86_400, _seeded("high"))
     breach = next(
         e for e in tracker.drain() if e["type"] == "breach" and e["metric"] == "requester_wait_time"
     )

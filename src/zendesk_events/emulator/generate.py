@@ -33,10 +33,12 @@ import orjson
 
 from zendesk_events.emulator import objects
 from zendesk_events.emulator.account import Cast, make_cast
+from zendesk_events.emulator.ids import Numberer
 from zendesk_events.emulator.lateness import DEFAULT_LATE_ARRIVAL, LateArrival
+from zendesk_events.emulator.rules import AccountRules
 from zendesk_events.emulator.tickets import Step, TicketPlan, ticket_history
 from zendesk_events.errors import ConfigError, ZendeskEventsError
-from zendesk_events.store import EventStore, PreparedRows, Store, Transaction, User
+from zendesk_events.store import EventStore, LiveRow, PreparedRows, Store, Transaction, User
 from zendesk_events.store.normalize import metric_event_row
 from zendesk_events.timeutil import epoch_to_iso
 
@@ -63,12 +65,6 @@ PARALLEL_MIN_TICKETS = 2000
 """From this many tickets on, the CLI generates in a worker process while it writes."""
 BULK_MIN_TICKETS = 1100
 """From this many tickets on, the backlog import puts more than 1000 audits in one second."""
-
-_ID_EPOCH = 1_230_000_000
-_ID_PER_SECOND = 2500  # Zendesk-wide ids grow by about this much per second
-_AUDIT_ID_BASE = 10_000_000_013  # ≡ 13 (mod 20), like the ids in Zendesk's examples
-_METRIC_ID_BASE = 10_000_000_001
-_ID_STEP = 20  # Zendesk hands out ids in steps of 20 (audit, then each child event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +141,11 @@ def plan_tickets(tickets: int, start: int, end: int, seed: int) -> list[TicketPl
 
 
 def history(
-    plans: list[TicketPlan], cast: Cast, *, started: Callable[[int], None] | None = None
+    plans: list[TicketPlan],
+    cast: Cast,
+    account: AccountRules,
+    *,
+    started: Callable[[int], None] | None = None,
 ) -> Iterator[Step]:
     """All tickets' updates merged in (second, ticket, update) order, ids still 0.
 
@@ -157,7 +157,7 @@ def history(
     seqs = [0] * (len(plans) + 1)
 
     def admit(plan: TicketPlan) -> None:
-        gen = ticket_history(plan, cast)
+        gen = ticket_history(plan, cast, account)
         step = next(gen, None)
         if step is not None:
             heapq.heappush(heap, (step[0], plan.ticket_id, 0, step, gen))
@@ -180,45 +180,9 @@ def history(
             heapq.heapreplace(heap, (following[0], tid, seqs[tid], following, gen))
 
 
-class _Numberer:
-    """Zendesk-like ids: a function of the second, bumped in steps of 20 when it runs ahead."""
-
-    __slots__ = ("last_audit", "last_metric")
-
-    def __init__(self) -> None:
-        self.last_audit = 0
-        self.last_metric = 0
-
-    def audits(self, t: int, events: list[dict[str, Any]]) -> None:
-        """Number one update's audits (and their child events) written at second ``t``."""
-        base = _AUDIT_ID_BASE + max(t - _ID_EPOCH, 0) * _ID_PER_SECOND
-        for event in events:
-            nid = base if base > self.last_audit else self.last_audit + _ID_STEP
-            event["id"] = audit_id = nid
-            for child in event["child_events"]:
-                nid += _ID_STEP
-                child["id"] = nid
-                if "audit_id" in child:
-                    child["audit_id"] = audit_id
-            self.last_audit = nid
-
-    def metrics(self, t: int, events: list[dict[str, Any]]) -> None:
-        """Number one update's metric events written at second ``t``.
-
-        A breach written again as deleted already has its id (the same row) and keeps it.
-        """
-        nid = _METRIC_ID_BASE + max(t - _ID_EPOCH, 0) * _ID_PER_SECOND
-        last = self.last_metric
-        for event in events:
-            if event["id"]:
-                continue
-            nid = nid if nid > last else last + _ID_STEP
-            event["id"] = last = nid
-        self.last_metric = last
-
-
-Batch = tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]], int]
-"""Ticket events, metric events with the second each becomes visible, tickets begun so far."""
+Batch = tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]], list[LiveRow], int]
+"""Ticket events, metric events with the second each becomes visible, tickets as they stand
+when their history ends, tickets begun so far."""
 
 
 def batches(
@@ -239,12 +203,17 @@ def batches(
         nonlocal begun
         begun = n
 
-    ids = _Numberer()
+    ids = Numberer()
+    account = AccountRules.seeded(cast)
     rng = Random(f"late:{seed}")
     audits: list[dict[str, Any]] = []
     metrics: list[tuple[int, dict[str, Any]]] = []
+    tickets: list[LiveRow] = []
     where: dict[int, int] = {}  # metric event id -> its place in this batch
-    for t, step_audits, step_metrics in history(plans, cast, started=started):
+    for t, step_audits, step_metrics, ticket in history(plans, cast, account, started=started):
+        if ticket is not None:  # its history ended: the ticket as it stands, for `serve`
+            tickets.append(ticket.row(account.custom_field_ids))
+            continue
         ids.audits(t, step_audits)
         audits += step_audits
         if step_metrics:
@@ -258,25 +227,25 @@ def batches(
                 else:  # a breach turned deleted before its batch left: one row, final state
                     metrics[place] = (visible, event)
         if len(audits) + len(metrics) >= size:
-            yield audits, metrics, begun
-            audits, metrics, where = [], [], {}
-    yield audits, metrics, begun
+            yield audits, metrics, tickets, begun
+            audits, metrics, tickets, where = [], [], [], {}
+    yield audits, metrics, tickets, begun
 
 
 _Args = tuple[int, int, int, int, str, LateArrival]
 """tickets, start, end, seed, admin email, lateness: all a worker needs to make the history."""
 
 
-Rows = tuple[PreparedRows, PreparedRows, int]
-"""A batch as table rows: ticket events (with field changes, comments), metric events, and
-tickets begun so far."""
+Rows = tuple[PreparedRows, PreparedRows, list[LiveRow], int]
+"""A batch as table rows: ticket events (with field changes, comments), metric events, live
+tickets, and tickets begun so far."""
 
 
 def _rows(batch: Batch) -> Rows:
-    audits, metrics, begun = batch
+    audits, metrics, live, begun = batch
     tickets = EventStore.prepare("ticket_events", audits)
     metric_rows = [metric_event_row(event, visible_at) for visible_at, event in metrics]
-    return tickets, PreparedRows("ticket_metric_events", metric_rows, [], []), begun
+    return tickets, PreparedRows("ticket_metric_events", metric_rows, [], []), live, begun
 
 
 def _local_rows(args: _Args) -> Iterator[Rows]:
@@ -289,8 +258,15 @@ def _local_rows(args: _Args) -> Iterator[Rows]:
 def _produce(queue: Any, args: _Args) -> None:
     """Worker process: make the rows and pass them on as JSON (cheaper than pickle)."""
     try:
-        for tickets, metrics, begun in _local_rows(args):
-            rows = (tickets.events, tickets.changes, tickets.comments, metrics.events, begun)
+        for tickets, metrics, live, begun in _local_rows(args):
+            rows = (
+                tickets.events,
+                tickets.changes,
+                tickets.comments,
+                metrics.events,
+                [r.values() for r in live],
+                begun,
+            )
             queue.put(orjson.dumps(rows))
         queue.put(None)
     except BaseException as exc:  # reported to the parent, which raises it there
@@ -317,10 +293,11 @@ def _worker_rows(args: _Args) -> Iterator[Rows]:
                 break
             if isinstance(message, str):
                 raise ZendeskEventsError(f"the seed worker failed: {message}")
-            events, changes, comments, metrics, begun = orjson.loads(message)
+            events, changes, comments, metrics, live, begun = orjson.loads(message)
             yield (
                 PreparedRows("ticket_events", _tuples(events), _tuples(changes), _tuples(comments)),
                 PreparedRows("ticket_metric_events", _tuples(metrics), [], []),
+                [LiveRow(*r) for r in live],
                 begun,
             )
     finally:
@@ -406,10 +383,11 @@ def seed_store(
         store.users.add(admin_email, "admin", name=cast.admin.name, password=admin_password)
 
     source = _worker_rows if parallel else _local_rows
-    for ticket_rows, metric_rows, begun in source((tickets, start, end, seed, email, late)):
+    for ticket_rows, metric_rows, live, begun in source((tickets, start, end, seed, email, late)):
         with store.db.transaction() as tx:
             store.events.write(tx, ticket_rows)
             store.events.write(tx, metric_rows)
+            store.live.put(tx, live)
         if progress is not None:
             progress(begun)
     params = {

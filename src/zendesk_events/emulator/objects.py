@@ -14,10 +14,16 @@ from __future__ import annotations
 from typing import Any
 
 from zendesk_events.emulator.account import CUSTOM_FIELDS, GROUP_NAMES, TIER2
-from zendesk_events.emulator.sla import POLICIES, SlaPolicy
 from zendesk_events.timeutil import epoch_to_iso
 
-__all__ = ["ACCOUNT_URL", "POLICY_METRICS", "groups", "sla_policies", "ticket_fields"]
+__all__ = [
+    "ACCOUNT_URL",
+    "POLICY_METRICS",
+    "SEEDED_POLICIES",
+    "groups",
+    "sla_policies",
+    "ticket_fields",
+]
 
 ACCOUNT_URL = "https://example.zendesk.com"
 """The emulated account's address in the objects' ``url`` keys (ours: a placeholder host)."""
@@ -153,40 +159,89 @@ def groups(created: int) -> list[dict[str, Any]]:
     ]
 
 
-def _policy(policy: SlaPolicy, at: str) -> dict[str, Any]:
-    metrics = [
+# (id, title, description, business hours, metric -> target minutes, priorities)
+SEEDED_POLICIES: tuple[tuple[int, str, str, bool, dict[str, int], tuple[str, ...]], ...] = (
+    (
+        360_000_120_011,
+        "Urgent incidents",
+        "Urgent tickets: first reply within the hour, around the clock.",
+        False,
         {
-            "priority": priority,
-            "metric": api_metric,
-            "target": target,
-            "business_hours": policy.business_hours,
-        }
-        for priority in policy.priorities
-        for metric, target in policy.targets.items()
-        for api_metric in POLICY_METRICS[metric]
-    ]
-    return {
-        "url": f"{ACCOUNT_URL}/api/v2/slas/policies/{policy.id}.json",
-        "id": policy.id,
-        "title": policy.title,
-        "description": policy.description,
-        "position": policy.position,
-        "filter": {
-            "all": [],
-            "any": [{"field": "priority", "operator": "is", "value": p} for p in policy.priorities],
+            "reply_time": 60,
+            "requester_wait_time": 480,
+            "agent_work_time": 240,
+            "resolution_time": 1440,
+            "periodic_update_time": 240,
+            "pausable_update_time": 120,
         },
-        "policy_metrics": metrics,
-        "created_at": at,
-        "updated_at": at,
-    }
+        ("urgent",),
+    ),
+    (
+        360_000_120_012,
+        "High priority",
+        "High priority tickets, calendar hours.",
+        False,
+        {
+            "reply_time": 240,
+            "requester_wait_time": 1440,
+            "agent_work_time": 720,
+            "resolution_time": 2880,
+            "pausable_update_time": 480,
+        },
+        ("high",),
+    ),
+    (
+        360_000_120_013,
+        "Standard support",
+        "Normal and low priority tickets, business hours (Mon-Fri 09-17 UTC).",
+        True,
+        {
+            "reply_time": 480,
+            "requester_wait_time": 1920,
+            "agent_work_time": 960,
+            "periodic_update_time": 1440,
+        },
+        ("low", "normal"),
+    ),
+)
+"""The seeded account's SLA policies, in position order (ours): the filter matches the
+priorities, each target holds for each of them."""
 
 
 def sla_policies(created: int) -> list[dict[str, Any]]:
-    """``sla_policies``: the policies :mod:`~zendesk_events.emulator.sla` applies, in order.
+    """``sla_policies``: the seeded account's policies as the API shows them, in order.
 
-    The group SLA policy is not among them: Zendesk lists group SLAs apart
+    The emulator applies them from these objects (``policies.py``), as it applies policies an
+    admin creates. The group SLA policy is not among them: Zendesk lists group SLAs apart
     (``/api/v2/group_slas/policies``), with string ids.
     """
     at = epoch_to_iso(created)
-    unique = {p.id: p for p in POLICIES.values()}
-    return [_policy(p, at) for p in sorted(unique.values(), key=lambda p: p.position)]
+    out = []
+    for position, (pid, title, text, business, targets, priorities) in enumerate(
+        SEEDED_POLICIES, 1
+    ):
+        metrics = [
+            {"priority": p, "metric": api_metric, "target": target, "business_hours": business}
+            for p in priorities
+            for metric, target in targets.items()
+            for api_metric in POLICY_METRICS[metric]
+        ]
+        out.append(
+            {
+                "url": f"{ACCOUNT_URL}/api/v2/slas/policies/{pid}.json",
+                "id": pid,
+                "title": title,
+                "description": text,
+                "position": position,
+                "filter": {
+                    "all": [],
+                    "any": [
+                        {"field": "priority", "operator": "is", "value": p} for p in priorities
+                    ],
+                },
+                "policy_metrics": metrics,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+    return out

@@ -1,9 +1,10 @@
 """SLA policies and the metric events (spec §5) that a ticket's life produces.
 
 Zendesk measures seven metrics on every ticket and, when an SLA policy applies, sets a target on
-some of them. :class:`SlaTracker` follows one ticket: the lifecycle in ``tickets.py`` tells it
-what happened (created, agent replied, status or group changed, ...) and it answers with metric
-events, as plain dicts with ``id`` 0 (``generate.py`` numbers them). What follows is recorded
+some of them. :class:`SlaTracker` follows one ticket: the ticket model (``ticket.py``, driven by
+the seeded lifecycle and by the live API alike) tells it what happened (created, agent replied,
+status or group changed, ...) and which policy applies (``policies.py``), and it answers with
+metric events, as plain dicts with ``id`` 0 (numbered by ``ids.py``). What follows is recorded
 (EST bruno, tickets 49/52/53, 2026), documented (Zendesk's "Ticket metric event types reference"
 and group SLA article) or, where marked, our reading of them:
 
@@ -29,10 +30,11 @@ and group SLA article) or, where marked, our reading of them:
   metric gets a new breach with its new time (ours: Zendesk documents no breach *update*, and an
   item whose ``time`` moved would break every time-ordered export);
 * every fulfil of a targeted metric is followed by ``update_status`` with the measured calendar
-  and business minutes; business hours are Monday-Friday 09:00-17:00 UTC (ours).
+  and business minutes; business hours are Monday-Friday 09:00-17:00 UTC (ours); a policy's
+  targets may mix calendar and business hours, metric by metric (as ``policy_metrics`` do).
 
-An event's place in the history is the second Zendesk writes it (``tickets.py`` drains the
-tracker after each step); its ``time`` is that second too, except a pre-written breach's.
+An event's place in the history is the second Zendesk writes it (the ticket model drains the
+tracker after each update); its ``time`` is that second too, except a pre-written breach's.
 """
 
 from __future__ import annotations
@@ -50,12 +52,11 @@ __all__ = [
     "GROUP_METRIC",
     "GROUP_POLICY",
     "METRICS",
-    "POLICIES",
     "SlaPolicy",
     "SlaTracker",
+    "Target",
     "add_business_seconds",
     "business_seconds",
-    "policy_for",
 ]
 
 GROUP_METRIC = "group_ownership_time"
@@ -80,95 +81,79 @@ _EPOCH_WEEKDAY = 3
 
 
 @dataclass(frozen=True, slots=True)
+class Target:
+    """One SLA target: minutes, counted in calendar or business hours."""
+
+    minutes: int
+    business_hours: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SlaPolicy:
-    """An SLA policy: targets in minutes per metric, calendar or business hours.
+    """What one SLA policy asks of one ticket: the targets for the ticket's priority.
+
+    Built from the account's policy objects by :mod:`~zendesk_events.emulator.policies` (the
+    ``policy_metrics`` of the ticket's priority); two policies are the same when everything
+    here is, so an edited policy re-targets the tickets it applies to.
 
     Attributes:
         id: the policy id (an integer for SLA policies, a string for group SLA policies: the
             OpenAPI types ``GroupSLAPolicyObject.id`` as a string).
-        title: shown in ``apply_sla``/``apply_group_sla`` and the policy list.
+        title: shown in ``apply_sla``/``apply_group_sla``.
         description: likewise (Zendesk allows null).
-        business_hours: targets count business hours only.
-        targets: metric event name -> target in minutes.
-        priorities: the ticket priorities the policy's filter matches.
-        position: its place in the account's policy order (1 first).
+        targets: metric event name -> target; ``reply_time`` is the first reply's.
+        next_reply: the target of every later reply round (``next_reply_time``), if any.
     """
 
     id: int | str
     title: str
     description: str | None
-    business_hours: bool
-    targets: dict[str, int]
-    priorities: tuple[str, ...] = ()
-    position: int = 1
+    targets: dict[str, Target]
+    next_reply: Target | None = None
 
     def wire(self) -> dict[str, Any]:
         """The ``policy`` object of an ``apply_sla``/``apply_group_sla`` event."""
         return {"id": self.id, "title": self.title, "description": self.description}
 
+    def target(self, metric: str, instance: int) -> Target | None:
+        """The target of ``metric``'s instance ``instance`` (reply rounds after the first
+        take ``next_reply``)."""
+        if metric == "reply_time" and instance > 1:
+            return self.next_reply
+        return self.targets.get(metric)
 
-POLICIES: dict[str, SlaPolicy] = {
-    "urgent": SlaPolicy(
-        360_000_120_011,
-        "Urgent incidents",
-        "Urgent tickets: first reply within the hour, around the clock.",
-        False,
-        {
-            "reply_time": 60,
-            "requester_wait_time": 480,
-            "agent_work_time": 240,
-            "resolution_time": 1440,
-            "periodic_update_time": 240,
-            "pausable_update_time": 120,
-        },
-        ("urgent",),
-        1,
-    ),
-    "high": SlaPolicy(
-        360_000_120_012,
-        "High priority",
-        "High priority tickets, calendar hours.",
-        False,
-        {
-            "reply_time": 240,
-            "requester_wait_time": 1440,
-            "agent_work_time": 720,
-            "resolution_time": 2880,
-            "pausable_update_time": 480,
-        },
-        ("high",),
-        2,
-    ),
-    "normal": SlaPolicy(
-        360_000_120_013,
-        "Standard support",
-        "Normal and low priority tickets, business hours (Mon-Fri 09-17 UTC).",
-        True,
-        {
-            "reply_time": 480,
-            "requester_wait_time": 1920,
-            "agent_work_time": 960,
-            "periodic_update_time": 1440,
-        },
-        ("low", "normal"),
-        3,
-    ),
-}
-POLICIES["low"] = POLICIES["normal"]
+    def to_state(self) -> dict[str, Any]:
+        """JSON-ready form, for a live ticket's stored state."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "targets": {m: [t.minutes, t.business_hours] for m, t in self.targets.items()},
+            "next_reply": None
+            if self.next_reply is None
+            else [self.next_reply.minutes, self.next_reply.business_hours],
+        }
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any]) -> SlaPolicy:
+        """The inverse of :meth:`to_state`."""
+        nxt = data.get("next_reply")
+        return cls(
+            data["id"],
+            data["title"],
+            data["description"],
+            {m: Target(int(v[0]), bool(v[1])) for m, v in data["targets"].items()},
+            None if nxt is None else Target(int(nxt[0]), bool(nxt[1])),
+        )
+
 
 GROUP_POLICY = SlaPolicy(
     "01JB7Q0C4ZK9M3T2V8X6W5R1N0",
     "Tier 2 ownership",
     "Escalated tickets stay with Tier 2 at most two days.",
-    False,
-    {GROUP_METRIC: 2880},
+    {GROUP_METRIC: Target(2880, False)},
 )
 """The group SLA policy of the Tier 2 group (its id a ULID-like string, as the OpenAPI's)."""
-
-
-def policy_for(priority: str | None) -> SlaPolicy | None:
-    """The policy a ticket of ``priority`` falls under (none without a priority)."""
-    return POLICIES.get(priority) if priority else None
 
 
 def business_seconds(start: int, end: int) -> int:
@@ -229,14 +214,36 @@ class _Metric:
         self.breach_at = 0
         self.breached = False
 
+    def to_state(self) -> list[Any]:
+        return [
+            self.state,
+            self.instance,
+            self.since,
+            self.elapsed,
+            self.business,
+            self.breach,
+            self.breach_at,
+            self.breached,
+        ]
+
+    @classmethod
+    def from_state(cls, data: list[Any]) -> _Metric:
+        m = cls()
+        (m.state, m.instance, m.since, m.elapsed, m.business, m.breach, m.breach_at) = data[:7]
+        m.breached = bool(data[7])
+        return m
+
 
 class SlaTracker:
-    """Metric events of one ticket, driven by its lifecycle.
+    """Metric events of one ticket, driven by what happens to it.
 
     Every method takes the second the change happened; the events pile up in :attr:`pending`
     and :meth:`drain` hands them over. A breach turned ``deleted`` after it was handed over
     comes again as a copy with the same id and ``deleted: true`` (the store keeps the last
-    version of a row, so the history's rows end in Zendesk's final state).
+    version of a row, so the rows end in Zendesk's final state). Which policy applies is the
+    caller's to say (:mod:`~zendesk_events.emulator.policies` evaluates the account's
+    filters); the tracker remembers the one applied, and :meth:`to_state` keeps all of it
+    between the writes of a live ticket.
 
     Args:
         ticket_id: the ticket measured.
@@ -253,6 +260,29 @@ class SlaTracker:
         """Take the events recorded so far, in the order Zendesk wrote them."""
         out, self.pending = self.pending, []
         return out
+
+    # ---- persistence (a live ticket's tracker outlives the request that changed it) --------
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything the tracker knows, JSON-ready (call after :meth:`drain`)."""
+        return {
+            "policy": None if self.policy is None else self.policy.to_state(),
+            "group_policy": None if self.group_policy is None else self.group_policy.to_state(),
+            "metrics": {name: m.to_state() for name, m in self.metrics.items()},
+        }
+
+    @classmethod
+    def from_state(cls, ticket_id: int, data: dict[str, Any]) -> SlaTracker:
+        """The tracker :meth:`to_state` described."""
+        tracker = cls(ticket_id)
+        if data.get("policy") is not None:
+            tracker.policy = SlaPolicy.from_state(data["policy"])
+        if data.get("group_policy") is not None:
+            tracker.group_policy = SlaPolicy.from_state(data["group_policy"])
+        for name, state in data.get("metrics", {}).items():
+            if name in tracker.metrics:
+                tracker.metrics[name] = _Metric.from_state(state)
+        return tracker
 
     # ---- plumbing ---------------------------------------------------------------------------
 
@@ -272,26 +302,27 @@ class SlaTracker:
     def _policy_of(self, name: str) -> SlaPolicy | None:
         return self.group_policy if name == GROUP_METRIC else self.policy
 
-    def _target(self, name: str) -> int | None:
+    def _target(self, name: str, instance: int) -> Target | None:
         policy = self._policy_of(name)
-        return policy.targets.get(name) if policy else None
+        return policy.target(name, instance) if policy else None
 
-    def _breach_time(self, t: int, name: str, m: _Metric, target: int) -> int:
-        """When the running metric ``name`` passes ``target`` minutes (``t`` if it already has)."""
-        policy = self._policy_of(name)
-        assert policy is not None
-        if policy.business_hours:
-            left = target * 60 - m.business - business_seconds(m.since, t)
+    @staticmethod
+    def _breach_time(t: int, m: _Metric, target: Target) -> int:
+        """When the running metric passes ``target`` (``t`` if it already has)."""
+        if target.business_hours:
+            left = target.minutes * 60 - m.business - business_seconds(m.since, t)
             return add_business_seconds(t, left) if left > 0 else t
-        left = target * 60 - m.elapsed - (t - m.since)
+        left = target.minutes * 60 - m.elapsed - (t - m.since)
         return t + left if left > 0 else t
 
     def _schedule(self, t: int, name: str, m: _Metric) -> None:
         """Write the running metric's breach in advance, if it has a target and none yet."""
-        target = self._target(name)
-        if target is None or m.breached or m.breach is not None or m.state != _RUNNING:
+        if m.breached or m.breach is not None or m.state != _RUNNING:
             return
-        at = self._breach_time(t, name, m, target)
+        target = self._target(name, m.instance)
+        if target is None:
+            return
+        at = self._breach_time(t, m, target)
         m.breach = self._event(at, name, m.instance, "breach")
         m.breach_at = at
 
@@ -359,7 +390,7 @@ class SlaTracker:
         m.state = _IDLE
         self._unschedule(t, m)
         self._event(t, name, m.instance, "fulfill")
-        if self._target(name) is not None:
+        if self._target(name, m.instance) is not None:
             status = {"calendar": m.elapsed // 60, "business": m.business // 60}
             self._event(t, name, m.instance, "update_status")["status"] = status
 
@@ -370,40 +401,44 @@ class SlaTracker:
         """
         group = policy is self.group_policy
         kind, key = ("apply_group_sla", "group_sla") if group else ("apply_sla", "sla")
-        for name, target in policy.targets.items():
+        for name in policy.targets:
             m = self.metrics[name]
+            # the instance the target holds for: the open one, else the next (ours)
+            instance = m.instance if m.state in (_RUNNING, _PAUSED) else m.instance + 1
+            target = policy.target(name, instance)
+            if target is None:
+                continue
             sla: dict[str, Any] = {
-                "target": target,
-                "business_hours": policy.business_hours,
+                "target": target.minutes,
+                "business_hours": target.business_hours,
                 "policy": policy.wire(),
             }
             if not group:  # recorded on apply_sla only
-                sla["target_in_seconds"] = target * 60
-            # the instance the target holds for: the open one, else the next (ours)
-            instance = m.instance if m.state in (_RUNNING, _PAUSED) else m.instance + 1
+                sla["target_in_seconds"] = target.minutes * 60
             self._event(t, name, instance, kind)[key] = sla
             if m.state != _RUNNING or m.breached:
                 continue
-            if m.breach is None or m.breach_at != self._breach_time(t, name, m, target):
+            if m.breach is None or m.breach_at != self._breach_time(t, m, target):
                 self._unschedule(t, m)
                 self._schedule(t, name, m)
 
-    # ---- what the lifecycle tells us --------------------------------------------------------
+    # ---- what happened to the ticket --------------------------------------------------------
 
-    def created(self, t: int, priority: str | None) -> None:
-        """The ticket was created (status new) with a public requester comment."""
+    def created(self, t: int, policy: SlaPolicy | None) -> None:
+        """The ticket was created (status new) with a public requester comment, under
+        ``policy`` (None: no SLA)."""
         for name in METRICS:
             self._event(t, name, 0, "measure")
         for name in ("reply_time", "resolution_time", "requester_wait_time", "agent_work_time"):
             self._start(t, name)
-        self.policy = policy_for(priority)
-        if self.policy is not None:
-            self._apply(t, self.policy)
+        self.policy = policy
+        if policy is not None:
+            self._apply(t, policy)
 
-    def priority_changed(self, t: int, priority: str | None) -> None:
-        """A new priority may bring another policy: new targets, new breaches."""
-        policy = policy_for(priority)
-        if policy is self.policy:
+    def retarget(self, t: int, policy: SlaPolicy | None) -> None:
+        """The ticket now falls under ``policy`` (a new priority, tags, an edited policy...):
+        new targets, new breaches. Nothing happens when the policy is the same."""
+        if policy == self.policy:
             return
         self.policy = policy
         for name in METRICS[:-1]:
@@ -413,20 +448,23 @@ class SlaTracker:
         if policy is not None:
             self._apply(t, policy)
 
-    def group_changed(self, t: int, escalated: bool) -> None:
-        """The ticket moved to another group (``escalated``: to Tier 2, under a group SLA)."""
+    def group_changed(self, t: int, group_policy: SlaPolicy | None) -> None:
+        """The ticket moved to another group (under ``group_policy``, if the group has one)."""
         self._fulfill(t, GROUP_METRIC)
         self.group_policy = None
         self._start(t, GROUP_METRIC)
-        if escalated:
-            self.group_policy = GROUP_POLICY
-            self._apply(t, GROUP_POLICY)
+        if group_policy is not None:
+            self.group_policy = group_policy
+            self._apply(t, group_policy)
 
     def agent_replied(self, t: int, status: str) -> None:
-        """A public agent comment (``status``: the ticket's status after the update)."""
+        """A public agent comment (``status``: the ticket's status after the update; a solving
+        reply starts no new update interval: everything stops at the solve)."""
         self._fulfill(t, "reply_time")
         for name in _UPDATE_METRICS:
             self._fulfill(t, name)
+        if status in ("solved", "closed"):
+            return
         self._start(t, "periodic_update_time")
         if status in ("new", "open"):
             self._start(t, "pausable_update_time")
@@ -461,3 +499,11 @@ class SlaTracker:
             self._run(t, "agent_work_time")
             if self.metrics["pausable_update_time"].state in (_PAUSED, _ARMED):
                 self._run(t, "pausable_update_time")
+
+    def discard(self, t: int) -> None:
+        """The ticket was deleted: every breach still ahead is deleted (ours: Zendesk documents
+        no metric events for a deleted ticket), nothing else is written."""
+        for m in self.metrics.values():
+            if m.state == _RUNNING:
+                self._unschedule(t, m)
+            m.state = _IDLE

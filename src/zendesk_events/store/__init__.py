@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from zendesk_events.store.account import AccountStore
-from zendesk_events.store.audits import audit_from_event
+from zendesk_events.store.audits import audit_from_event, comments_from_event
 from zendesk_events.store.database import Database, Transaction, redact_url
 from zendesk_events.store.eventstore import CursorPage, EventStore, PreparedRows, StoredPage
 from zendesk_events.store.indexes import LookupIndexes
+from zendesk_events.store.live import LiveRow, LiveStore
 from zendesk_events.store.schema import migrate
 from zendesk_events.store.state import StateStore, StreamState
 from zendesk_events.store.tickets import TicketPage, TicketStore
@@ -19,6 +20,8 @@ __all__ = [
     "CursorPage",
     "Database",
     "EventStore",
+    "LiveRow",
+    "LiveStore",
     "LookupIndexes",
     "PreparedRows",
     "Role",
@@ -32,6 +35,7 @@ __all__ = [
     "User",
     "UserStore",
     "audit_from_event",
+    "comments_from_event",
     "open_store",
     "redact_url",
 ]
@@ -50,6 +54,7 @@ class Store:
         lookup_indexes: the per-ticket indexes a first backfill defers.
         account: ticket fields, groups and SLA policies.
         tickets: tickets' current state and audits, folded from the events.
+        live: the live emulator's tickets and counters.
     """
 
     def __init__(self, db: Database) -> None:
@@ -60,6 +65,7 @@ class Store:
         self.lookup_indexes = LookupIndexes(db)
         self.account = AccountStore(db)
         self.tickets = TicketStore(db)
+        self.live = LiveStore(db)
 
     @property
     def url(self) -> str:

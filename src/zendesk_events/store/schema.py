@@ -13,6 +13,8 @@ Tables:
   settings              key/value (account name, seed parameters, ...)
   sync_state            the sync cursor per stream, written in the same transaction as its page
   rate_limit_windows    request counters shared by all server workers
+  live_tickets          the emulated account's tickets as they stand (API object + model state)
+  live_counters         the last ids the live emulator handed out, its traffic schedule
   schema_migrations     which migrations ran
 """
 
@@ -203,6 +205,27 @@ def _v2_data(tx: Transaction, d: Dialect) -> None:
     )
 
 
+def _v7(d: Dialect) -> list[str]:
+    pk = "INTEGER PRIMARY KEY" if d == "sqlite" else "BIGINT PRIMARY KEY"
+    return [
+        # The live emulator's tickets (written by the seed, changed by API requests, the clock
+        # and traffic): ``raw`` as GET /api/v2/tickets/{id} shows it without its url, ``state``
+        # what the ticket model needs to apply the next write; ``due_at`` the second the next
+        # automation run changes the ticket (NULL: none will).
+        f"""CREATE TABLE live_tickets (
+            id {pk},
+            status TEXT NOT NULL,
+            deleted BOOLEAN NOT NULL DEFAULT FALSE,
+            due_at BIGINT,
+            updated_at BIGINT NOT NULL,
+            raw TEXT NOT NULL,
+            state TEXT NOT NULL
+        )""",
+        "CREATE INDEX ix_live_tickets_due ON live_tickets (due_at)",
+        "CREATE TABLE live_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+    ]
+
+
 Migration = tuple[
     int, str, Callable[[Dialect], list[str]], Callable[[Transaction, Dialect], None] | None
 ]
@@ -215,6 +238,7 @@ MIGRATIONS: list[Migration] = [
         _v2,
         _v2_data,
     ),
+    (7, "live emulator: tickets as they stand, id counters", _v7, None),
 ]
 """Ordered, never edited once released: add a new entry to change the schema.
 
