@@ -65,6 +65,14 @@ class ServerSettings:
         late_events: serve a metric event only once its row has been visible for the lag too
             (``visible_at``), so late, back-dated events turn up late as on Zendesk (spec §5);
             False serves every event as soon as its time is older than the lag.
+        traffic: the emulated account's activity, writes a second (0: none; ``--traffic``).
+        seed: the random seed of the traffic and of which live writes arrive late.
+        late_share: share of live writes whose metric events are written late (the seed's
+            ``--late-share``).
+        late_min_minutes: how late at least (``--late-minutes``).
+        late_max_minutes: how late at most.
+        fake_clock: run on a clock that starts at this epoch second and moves only through
+            ``/_emulator/clock`` (None: the wall clock).
     """
 
     db: str = "zendesk-events.db"
@@ -78,6 +86,12 @@ class ServerSettings:
     shared_limits: bool = False
     page_limit: int = 1000
     late_events: bool = True
+    traffic: float = 0.0
+    seed: int = 1
+    late_share: float = 0.1
+    late_min_minutes: float = 11.0
+    late_max_minutes: float = 13.0
+    fake_clock: float | None = None
 
 
 # ---- where `zendesk-events sync` reads from (owned by the sync CLI) -------------------------

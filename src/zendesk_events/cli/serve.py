@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from zendesk_events.config import ServerSettings
+from zendesk_events.emulator import DEFAULT_LATE_ARRIVAL, MAX_RATE, LateArrival
 from zendesk_events.store import DEFAULT_DB, open_store, redact_url
+from zendesk_events.timeutil import epoch_to_iso, parse_since
 
 
 @click.command("serve")
@@ -71,6 +73,49 @@ from zendesk_events.store import DEFAULT_DB, open_store, redact_url
     help="Scheme and host for next_page links (behind a proxy), e.g. https://acme.example.com.",
 )
 @click.option(
+    "--traffic",
+    "traffic",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, MAX_RATE),
+    metavar="RATE",
+    help="Keep the emulated account busy: RATE writes a second on average (tickets opened, "
+    "triaged, answered, escalated, solved, rated), through the same model as the Tickets API, "
+    "so `sync --follow` has live events to follow. 0 = none.",
+)
+@click.option(
+    "--seed",
+    "seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Random seed of --traffic and of which live writes arrive late: the same seed on the "
+    "same store writes the same activity.",
+)
+@click.option(
+    "--late-share",
+    type=float,
+    default=DEFAULT_LATE_ARRIVAL.share,
+    show_default=True,
+    help="Share (0-1) of live writes (API requests, automations, traffic) whose metric events "
+    "Zendesk writes late, stamped with their original time, as the seed's option; 0 = none.",
+)
+@click.option(
+    "--late-minutes",
+    default=f"{DEFAULT_LATE_ARRIVAL.min_minutes:g}-{DEFAULT_LATE_ARRIVAL.max_minutes:g}",
+    show_default=True,
+    help="How late those metric events arrive: MIN-MAX minutes (or one number).",
+)
+@click.option(
+    "--fake-clock",
+    "fake_clock",
+    default=None,
+    metavar="START",
+    help="Run on a clock that starts at START (epoch seconds or ISO time) and moves only when "
+    "told: POST /_emulator/clock?advance=SECONDS (or ?set=EPOCH) with an admin's credentials; "
+    "each move runs the automations and traffic it made due. Needs --workers 1.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -90,15 +135,28 @@ def command(
     sample_rate_limit: int,
     lag: int,
     late_events: bool,
+    traffic: float,
+    seed: int,
+    late_share: float,
+    late_minutes: str,
+    fake_clock: str | None,
     base_url: str | None,
     log_level: str,
     access_log: bool,
 ) -> None:
-    """Serve a store through Zendesk's incremental export API (a mirror or an emulator)."""
+    """Serve a store through Zendesk's API: the incremental exports (a mirror or an emulator),
+    and the emulated account's Tickets API and SLA policies, its automations and its clock."""
+    from zendesk_events.cli.live import WORKER_FACTORY, build_app, prepare
     from zendesk_events.server.runner import serve
 
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
+    late = LateArrival.parse(late_share, late_minutes)
+    start = None if fake_clock is None else float(parse_since(fake_clock))
+    if start is not None and workers > 1:
+        raise click.BadParameter(
+            "a fake clock lives in one process: use it with --workers 1", param_hint="--fake-clock"
+        )
     settings = ServerSettings(
         db=db,
         base_url=base_url,
@@ -107,15 +165,32 @@ def command(
         sample_rate_limit=sample_rate_limit,
         lag=lag,
         late_events=late_events,
+        traffic=traffic,
+        seed=seed,
+        late_share=late.share,
+        late_min_minutes=late.min_minutes,
+        late_max_minutes=late.max_minutes,
+        fake_clock=start,
     )
     with open_store(db):  # fail here, in one line, rather than inside a worker
         pass
+    prepare(settings)
     limit = f"{export_rate_limit}/{export_rate_window}s" if export_rate_limit else "off"
     click.echo(
         f"serving {redact_url(db)} on http://{host}:{port} "
         f"({workers} worker{'s' if workers > 1 else ''}, export limit {limit}, lag {lag}s"
         f"{'' if late_events else ', late events served at once'})"
     )
+    live = f"traffic {traffic:g} writes/s" if traffic else "no traffic"
+    when = "the wall clock" if start is None else f"a fake clock at {epoch_to_iso(int(start))}"
+    click.echo(f"emulated account: {live}, on {when}, late metric events: {late.describe()}")
     serve(
-        settings, host=host, port=port, workers=workers, log_level=log_level, access_log=access_log
+        settings,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=access_log,
+        app=build_app(settings) if workers <= 1 else None,
+        worker_factory=WORKER_FACTORY,
     )

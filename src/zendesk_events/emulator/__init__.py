@@ -1,10 +1,13 @@
-"""The emulator: a deterministic, realistic Zendesk ticket history written into a store.
+"""The emulator: an emulated Zendesk account, seeded with a history and changed live.
 
-A producer into the store, like sync, with no HTTP (moto's ``models.py`` role): ``account.py``
-holds the account's data, ``tickets.py`` turns one ticket's lifecycle into audit events,
-``sla.py`` its changes into SLA metric events, ``lateness.py`` decides when metric events become
-visible, ``objects.py`` renders the account as API objects, and ``generate.py`` merges all
-tickets in time order, numbers the events and writes them.
+A producer into the store, like sync, with no HTTP (moto's ``models.py`` role). One model, two
+drivers: ``ticket.py`` is a ticket's state and what a write does to it (audits, system rules,
+``triggers.py``, the SLA metric events of ``sla.py`` under the policies of ``policies.py``,
+``automations.py``); the seed replays a planned lifecycle through it (``tickets.py``, merged
+and written by ``generate.py``), the live server applies API requests, its clock and traffic
+through it (``live.py``, ``requests.py``, ``traffic.py``). ``account.py`` holds the account's
+data, ``objects.py`` renders it as API objects, ``rules.py`` as the model sees it, ``ids.py``
+numbers events, ``lateness.py`` decides when metric events become visible.
 """
 
 from zendesk_events.emulator.generate import (
@@ -16,13 +19,17 @@ from zendesk_events.emulator.generate import (
     validate_arguments,
 )
 from zendesk_events.emulator.lateness import DEFAULT_LATE_ARRIVAL, LateArrival
+from zendesk_events.emulator.live import LiveDesk
+from zendesk_events.emulator.traffic import MAX_RATE
 
 __all__ = [
     "DEFAULT_ADMIN_EMAIL",
     "DEFAULT_ADMIN_PASSWORD",
     "DEFAULT_LATE_ARRIVAL",
+    "MAX_RATE",
     "PARALLEL_MIN_TICKETS",
     "LateArrival",
+    "LiveDesk",
     "SeedReport",
     "seed_store",
     "validate_arguments",

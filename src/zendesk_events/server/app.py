@@ -6,7 +6,7 @@ import dataclasses
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,8 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zendesk_events.config import ServerSettings
 from zendesk_events.errors import ConfigError
-from zendesk_events.server import account, control, incremental, tickets
+from zendesk_events.server import account, control, incremental, ticket_api, tickets
 from zendesk_events.server.auth import Authenticator
+from zendesk_events.server.desk import Desk
 from zendesk_events.server.errors import (
     EndpointNotFound,
     InternalError,
@@ -49,7 +50,12 @@ SETTINGS_ENV = "ZENDESK_EVENTS_SERVER_SETTINGS"
 
 
 def create_app(
-    settings: ServerSettings, store: Store | None = None, clock: Clock | None = None
+    settings: ServerSettings,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    desk: Desk | None = None,
+    *,
+    desk_factory: Callable[[Store, Clock], Desk] | None = None,
 ) -> FastAPI:
     """The Zendesk-compatible export server over ``store``.
 
@@ -58,6 +64,11 @@ def create_app(
             is None (and then closed on shutdown).
         store: the events and users to serve (the caller keeps ownership).
         clock: "now" for the lag and the rate-limit windows (tests pass a FakeClock).
+        desk: the emulated account behind the write endpoints (the Tickets API, SLA policy
+            writes) and the clock's moves, advanced in the background while the app runs;
+            None: those writes answer 404 (a mirror).
+        desk_factory: builds the desk from the store and clock the app opened (when the app
+            owns its store: ``serve``); exclusive with ``desk``.
 
     Raises:
         ConfigError: ``settings.page_limit`` < 1.
@@ -68,14 +79,22 @@ def create_app(
     owned = store is None
     the_store = open_store(settings.db) if store is None else store
     the_clock: Clock = clock or SystemClock()
+    if desk is None and desk_factory is not None:
+        desk = desk_factory(the_store, the_clock)
     counter = DatabaseCounter(the_store.db) if settings.shared_limits else MemoryCounter()
     limiter = RateLimiter(settings, the_clock, counter)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owned:
-            the_store.close()
+        if desk is not None:
+            desk.start()
+        try:
+            yield
+        finally:
+            if desk is not None:
+                desk.stop()
+            if owned:
+                the_store.close()
 
     app = FastAPI(
         title="zendesk-events",
@@ -90,6 +109,7 @@ def create_app(
     app.state.store = the_store
     app.state.clock = the_clock
     app.state.limiter = limiter
+    app.state.desk = desk
     app.state.faults = FaultPlan()
     app.state.authenticator = Authenticator(the_store.users, the_clock)
     app.state.export = incremental.IncrementalExport(
@@ -97,6 +117,7 @@ def create_app(
     )
     app.include_router(incremental.router)
     app.include_router(tickets.router)
+    app.include_router(ticket_api.router)
     app.include_router(account.router)
     app.include_router(control.router)
     install_openapi(app)

@@ -1,7 +1,10 @@
 """Emulator controls, under ``/_emulator/`` only (never ``/api/v2``): the clock and faults.
 
-Moving time only works when the server runs on a :class:`FakeClock` (tests, demos); on the
-wall clock the clock is read-only. Changing it needs an admin's credentials.
+Moving time only works when the server runs on a :class:`FakeClock` (tests, demos, ``serve
+--fake-clock``); on the wall clock the clock is read-only. Changing it needs an admin's
+credentials. A move runs what it made due before answering (the emulated account's automations
+and traffic, each at its own second); breaches written in advance need nothing: the exports
+serve each once its time has come.
 """
 
 from __future__ import annotations
@@ -68,6 +71,9 @@ def set_clock(
         clock.set(to)
     else:
         clock.advance(value)
+    desk = getattr(request.app.state, "desk", None)
+    if desk is not None:
+        desk.advance(clock.now())
     return _clock_body(request)
 
 

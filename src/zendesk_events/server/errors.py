@@ -7,6 +7,7 @@ JSON response, so an error body is written in exactly one place (moto's ``except
 ZendeskHTTPError
 ├── InvalidStartTime            400  InvalidValue: missing / not an integer / negative
 ├── InvalidPaginationParameter  400  a malformed cursor, page[size] or per_page
+├── InvalidBody                 400  InvalidValue: a write's body is not the JSON object it takes
 ├── Unauthorized                401  Couldn't authenticate you (+ WWW-Authenticate: Basic)
 ├── InvalidToken                401  invalid_token: a Bearer token we do not know
 ├── Forbidden                   403  not an admin (nested body)
@@ -14,6 +15,7 @@ ZendeskHTTPError
 ├── RecordNotFound              404  RecordNotFound: no such ticket, no current OAuth token
 ├── MethodNotAllowed            405  (+ Allow)
 ├── TooRecentStartTime          422  InvalidValue: within the hold-back lag, or in the future
+├── RecordInvalid               422  RecordInvalid: a write Zendesk refuses, with details
 ├── RateLimitExceeded           429  APIRateLimitExceeded (+ Retry-After)
 └── InternalError               500  never a traceback
 ```
@@ -34,11 +36,13 @@ __all__ = [
     "EndpointNotFound",
     "Forbidden",
     "InternalError",
+    "InvalidBody",
     "InvalidPaginationParameter",
     "InvalidStartTime",
     "InvalidToken",
     "MethodNotAllowed",
     "RateLimitExceeded",
+    "RecordInvalid",
     "RecordNotFound",
     "TooRecentStartTime",
     "Unauthorized",
@@ -196,6 +200,35 @@ class RateLimitExceeded(ZendeskHTTPError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(headers={"Retry-After": str(max(1, retry_after))})
+
+
+class InvalidBody(ZendeskHTTPError):
+    """A write whose body is not JSON, or not the object it takes (wording ours: no recorded
+    answer to a malformed body)."""
+
+    status = 400
+    error = "InvalidValue"
+
+
+class RecordInvalid(ZendeskHTTPError):
+    """A write Zendesk refuses: ``{"error": "RecordInvalid", "description": "Record
+    validation errors", "details": {field: [{"description", "error"}]}}`` (recorded: a closed
+    ticket's update, a blank description, an invalid assignee).
+
+    Args:
+        details: the ``details`` member.
+    """
+
+    status = 422
+    error = "RecordInvalid"
+    default_description = "Record validation errors"
+
+    def __init__(self, details: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.details = dict(details)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.error, "description": self.description, "details": self.details}
 
 
 class InternalError(ZendeskHTTPError):

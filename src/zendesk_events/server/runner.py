@@ -6,6 +6,8 @@ import importlib.util
 import os
 from dataclasses import replace
 
+from fastapi import FastAPI
+
 from zendesk_events.config import ServerSettings
 from zendesk_events.server.app import SETTINGS_ENV, create_app, settings_to_json
 
@@ -20,11 +22,17 @@ def serve(
     workers: int = 1,
     log_level: str = "info",
     access_log: bool = False,
+    app: FastAPI | None = None,
+    worker_factory: str = "zendesk_events.server.app:worker_app",
 ) -> None:
     """Serve until interrupted.
 
     With ``workers > 1`` the rate limits are counted in the database (``shared_limits``), so
     the account's budget is one budget however many processes answer.
+
+    Args:
+        app: the app to serve in this process (default: ``create_app(settings)``).
+        worker_factory: the import path of the app factory each worker process calls.
 
     Raises:
         StoreError: the store cannot be opened.
@@ -41,13 +49,13 @@ def serve(
         "server_header": False,
     }
     if workers <= 1:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(app or create_app(settings), **options)  # type: ignore[arg-type]
         return
     shared = replace(settings, shared_limits=True)
     # Workers are fresh processes importing the app by name; they inherit this variable.
     os.environ[SETTINGS_ENV] = settings_to_json(shared)
     uvicorn.run(
-        "zendesk_events.server.app:worker_app",
+        worker_factory,
         factory=True,
         workers=workers,
         **options,  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from typing import Any
 
 from zendesk_events.store.normalize import CHANGE_META_KEYS
 
-__all__ = ["audit_from_event", "via_channel"]
+__all__ = ["audit_from_event", "comments_from_event", "via_channel"]
 
 _CHANNELS = {
     "Web form": "web",
@@ -113,3 +113,41 @@ def _field_event(child_id: Any, kind: str, field: str, value: Any, previous: Any
     if kind == "Change":
         event["previous_value"] = _value(previous)
     return event
+
+
+def comments_from_event(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Ticket Comments API objects of one export item's Comment children.
+
+    Recorded (zenpy cassette ``TestAttachmentUpload``, 2024): ``{id, type, author_id, body,
+    html_body, plain_body, public, attachments, audit_id, via, created_at, metadata: {system,
+    custom}}``. From the export: everything but ``plain_body`` (not in it, left out as the
+    audits leave it out); ``metadata.system`` is the audit's ``system`` without nulls, as in
+    :func:`audit_from_event`. A comment synced without the sideload is ``{id, type, public}``.
+    """
+    raw_system = event.get("system")
+    system = raw_system if isinstance(raw_system, dict) else {}
+    metadata = {"system": {k: v for k, v in system.items() if v is not None}, "custom": {}}
+    out = []
+    for child in event.get("child_events") or ():
+        if not isinstance(child, dict) or child.get("event_type") != "Comment":
+            continue
+        if "body" not in child and "comment_public" in child:
+            out.append(
+                {"id": child.get("id"), "type": "Comment", "public": child["comment_public"]}
+            )
+            continue
+        comment = {
+            "id": child.get("id"),
+            "type": "Comment",
+            "author_id": child.get("author_id"),
+            "body": child.get("body"),
+            "html_body": child.get("html_body"),
+            "public": child.get("public"),
+            "attachments": child.get("attachments", []),
+            "audit_id": child.get("audit_id", event.get("id")),
+            "via": child.get("via") or _via(event.get("via"), []),
+            "created_at": child.get("created_at", event.get("created_at")),
+            "metadata": metadata,
+        }
+        out.append(comment)
+    return out

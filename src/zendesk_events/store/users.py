@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -175,3 +175,36 @@ class UserStore:
             "SELECT created_at FROM oauth_tokens WHERE token_hash = ?", (hash_token(token),)
         )
         return str(rows[0][0]) if rows else None
+
+    # ---- the live emulator's reads and writes (inside its write transaction) ---------------
+
+    def roles(self, tx: Transaction, ids: Iterable[int]) -> dict[int, Role]:
+        """The role of each of ``ids`` that is a user."""
+        wanted = sorted({int(i) for i in ids})
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        rows = tx.execute(f"SELECT id, role FROM users WHERE id IN ({marks})", wanted).fetchall()
+        return {int(r[0]): r[1] for r in rows}
+
+    def agent_ids(self, tx: Transaction) -> Sequence[int]:
+        """Every agent and admin, by id."""
+        rows = tx.execute(
+            "SELECT id FROM users WHERE role IN ('admin', 'agent') ORDER BY id"
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def end_user_by_email(
+        self, tx: Transaction, email: str, name: str, *, new_id: int, created_at: str
+    ) -> tuple[int, Role]:
+        """The user with ``email``, or a new end user with ``new_id`` and ``name`` (a ticket's
+        ``requester: {name, email}``); returns its id and role."""
+        row = tx.execute("SELECT id, role FROM users WHERE email = ?", (email,)).fetchone()
+        if row is not None:
+            return int(row[0]), row[1]
+        tx.execute(
+            "INSERT INTO users (id, email, name, role, password_hash, created_at) "
+            "VALUES (?, ?, ?, 'end-user', NULL, ?)",
+            (new_id, email, name, created_at),
+        )
+        return new_id, "end-user"

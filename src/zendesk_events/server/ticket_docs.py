@@ -1,0 +1,472 @@
+"""What ``/openapi.json`` says about the Tickets API and the SLA policy writes.
+
+Declared here, next to nothing else, from the same error classes the routes raise, so the
+document says exactly what ``ticket_api.py`` serves: each route's parameters, request body,
+answer and every error it can give. The bodies follow Zendesk's OpenAPI
+(``TicketCreateInput``, ``TicketUpdateInput``, ``SLAPolicyObject``) and the recorded answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zendesk_events.server.errors import (
+    EndpointNotFound,
+    Forbidden,
+    InvalidBody,
+    InvalidPaginationParameter,
+    InvalidToken,
+    RecordInvalid,
+    RecordNotFound,
+    Unauthorized,
+    ZendeskHTTPError,
+)
+from zendesk_events.server.openapi import Audit, AuthenticationError, ForbiddenError, ZendeskError
+
+__all__ = ["write_docs"]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class TicketObject(_Open):
+    """A ticket as the Tickets API shows it (the recorded keys; more may come)."""
+
+    url: str
+    id: int
+    external_id: str | None
+    via: dict[str, Any]
+    created_at: str
+    updated_at: str
+    type: str | None
+    subject: str | None
+    description: str | None
+    priority: str | None
+    status: str
+    requester_id: int
+    submitter_id: int
+    assignee_id: int | None
+    organization_id: int | None
+    group_id: int | None
+    tags: list[str]
+    custom_fields: list[dict[str, Any]]
+    custom_status_id: int | None
+
+
+class TicketAnswer(BaseModel):
+    """``GET /api/v2/tickets/{id}``."""
+
+    ticket: TicketObject
+
+
+class TicketWriteAnswer(BaseModel):
+    """A create or update: the ticket and the audit the write made (Ticket Audits shape)."""
+
+    ticket: TicketObject
+    audit: Audit
+
+
+class _Meta(BaseModel):
+    has_more: bool
+    after_cursor: str | None
+    before_cursor: str | None
+
+
+class _Links(BaseModel):
+    next: str | None
+    prev: str | None
+
+
+class TicketsPage(BaseModel):
+    """Offset page of tickets (cursor pages with page[size] have meta/links instead)."""
+
+    tickets: list[TicketObject]
+    next_page: str | None = None
+    previous_page: str | None = None
+    count: int | None = None
+    meta: _Meta | None = None
+    links: _Links | None = None
+
+
+class CommentObject(_Open):
+    """A comment as the Ticket Comments API shows it (``{id, type, public}`` only when the
+    store holds no comment bodies)."""
+
+    id: int
+    type: str
+    public: bool | None
+
+
+class CommentsPage(BaseModel):
+    """A page of a ticket's comments, oldest first."""
+
+    comments: list[CommentObject]
+    next_page: str | None = None
+    previous_page: str | None = None
+    count: int | None = None
+    meta: _Meta | None = None
+    links: _Links | None = None
+
+
+class SlaPolicyObject(_Open):
+    """An SLA policy (Zendesk's ``SLAPolicyObject``)."""
+
+    url: str
+    id: int
+    title: str
+    description: str | None
+    position: int
+    filter: dict[str, list[dict[str, Any]]]
+    policy_metrics: list[dict[str, Any]]
+    created_at: str
+    updated_at: str
+
+
+class SlaPolicyAnswer(BaseModel):
+    """One SLA policy."""
+
+    sla_policy: SlaPolicyObject
+
+
+class RecordInvalidBody(BaseModel):
+    """A 422: what Zendesk refused, field by field."""
+
+    error: str = Field(description="RecordInvalid")
+    description: str
+    details: dict[str, list[dict[str, Any]]]
+
+
+_STRING_OR_NULL = {"type": "string", "nullable": True}
+_ID = {"type": "integer", "minimum": 1}
+_ID_OR_NULL = {"type": "integer", "minimum": 1, "nullable": True}
+_TAGS = {"type": "array", "items": {"type": "string"}}
+
+_TICKET_INPUT: dict[str, Any] = {
+    "type": "object",
+    "description": "Any of these; other keys are accepted and ignored.",
+    "properties": {
+        "subject": {"type": "string"},
+        "comment": {
+            "type": "object",
+            "properties": {
+                "body": {"type": "string"},
+                "html_body": {"type": "string"},
+                "public": {"type": "boolean"},
+                "author_id": _ID,
+            },
+        },
+        "requester_id": _ID,
+        "requester": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "email": {"type": "string"}},
+        },
+        "assignee_id": _ID_OR_NULL,
+        "assignee_email": {"type": "string"},
+        "group_id": _ID_OR_NULL,
+        "organization_id": _ID_OR_NULL,
+        "priority": {
+            "type": "string",
+            "enum": ["low", "normal", "high", "urgent"],
+            "nullable": True,
+        },
+        "status": {
+            "type": "string",
+            "enum": ["new", "open", "pending", "hold", "solved", "closed"],
+        },
+        "type": {
+            "type": "string",
+            "enum": ["problem", "incident", "question", "task"],
+            "nullable": True,
+        },
+        "tags": _TAGS,
+        "custom_fields": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"id": _ID, "value": {}}},
+        },
+        "external_id": _STRING_OR_NULL,
+    },
+}
+_CREATE_INPUT = {
+    **_TICKET_INPUT,
+    "properties": {
+        **_TICKET_INPUT["properties"],
+        "description": {"type": "string", "description": "The first comment, without comment."},
+        "via": {
+            "type": "object",
+            "properties": {"channel": {"type": "string", "enum": ["api", "web", "email", "chat"]}},
+        },
+    },
+}
+_UPDATE_INPUT = {
+    **_TICKET_INPUT,
+    "properties": {
+        **_TICKET_INPUT["properties"],
+        "additional_tags": _TAGS,
+        "remove_tags": _TAGS,
+    },
+}
+_CONDITION = {
+    "type": "object",
+    "properties": {"field": {"type": "string"}, "operator": {"type": "string"}, "value": {}},
+}
+_POLICY_INPUT: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "title": {"type": "string"},
+        "description": _STRING_OR_NULL,
+        "position": {"type": "integer", "minimum": 1},
+        "filter": {
+            "type": "object",
+            "properties": {
+                "all": {"type": "array", "items": _CONDITION},
+                "any": {"type": "array", "items": _CONDITION},
+            },
+        },
+        "policy_metrics": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
+                    "metric": {
+                        "type": "string",
+                        "enum": [
+                            "first_reply_time",
+                            "next_reply_time",
+                            "requester_wait_time",
+                            "agent_work_time",
+                            "total_resolution_time",
+                            "periodic_update_time",
+                            "pausable_update_time",
+                        ],
+                    },
+                    "target": {"type": "integer", "minimum": 1},
+                    "business_hours": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+
+
+def _body(key: str, schema: dict[str, Any], example: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "properties": {key: schema}},
+                "example": {key: example},
+            }
+        },
+    }
+
+
+def _error(status: int, summary: str, *examples: ZendeskHTTPError) -> dict[str, Any]:
+    models: dict[int, type[BaseModel]] = {
+        401: AuthenticationError,
+        403: ForbiddenError,
+        422: RecordInvalidBody,
+    }
+    response: dict[str, Any] = {"model": models.get(status, ZendeskError), "description": summary}
+    headers = sorted({name for e in examples for name in e.headers})
+    if headers:
+        response["headers"] = {n: {"schema": {"type": "string"}} for n in headers}
+    content = {type(e).__name__: {"value": e.body()} for e in examples}
+    if content:
+        response["content"] = {"application/json": {"examples": content}}
+    return response
+
+
+def _path(name: str, what: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": f"The {what}'s id (also with a .json suffix).",
+        "schema": {"type": "integer"},
+    }
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_PAGES = [
+    _query("page", "Offset page number, from 1.", {"type": "integer", "minimum": 1}),
+    _query("per_page", "Offset page size (at most 100).", {"type": "integer", "maximum": 100}),
+    _query("page[size]", "Cursor pages of this many (at most 100), by id.", {"type": "integer"}),
+    _query("page[after]", "after_cursor of the previous page.", {"type": "string"}),
+    _query("page[before]", "before_cursor of the next page.", {"type": "string"}),
+]
+_NO_ACCOUNT = EndpointNotFound()
+_INVALID = RecordInvalid({"base": [{"description": "Description: cannot be blank"}]})
+_CLOSED = RecordInvalid({"status": [{"description": "Status: closed prevents ticket update"}]})
+_BAD_BODY = InvalidBody('the body must be JSON: {"ticket": {...}}')
+_BAD_PAGE = InvalidPaginationParameter("page[size] cannot be greater than 100")
+
+# name -> (answer status, model, description, parameters, request body, error statuses)
+_DOCS: dict[str, tuple[int, Any, str, list[dict[str, Any]], dict[str, Any] | None, list[int]]] = {
+    "create_ticket": (
+        201,
+        TicketWriteAnswer,
+        "Creates a ticket (agents and admins). The audit is the write's, with the triggers' "
+        "notifications; the ticket's SLA metric events are in the metric event export. "
+        "Answers with Location: the ticket's URL.",
+        [],
+        _body(
+            "ticket",
+            _CREATE_INPUT,
+            {"subject": "Printer on fire", "comment": {"body": "It smokes."}, "priority": "high"},
+        ),
+        [400, 404, 422],
+    ),
+    "list_tickets": (
+        200,
+        TicketsPage,
+        "The account's tickets by id (deleted ones left out): offset pages of 100, or cursor "
+        "pages with page[size].",
+        _PAGES,
+        None,
+        [400],
+    ),
+    "show_ticket": (
+        200,
+        TicketAnswer,
+        "One ticket as it stands.",
+        [_path("ticket_id", "ticket")],
+        None,
+        [404],
+    ),
+    "update_ticket": (
+        200,
+        TicketWriteAnswer,
+        "Updates a ticket (agents and admins); a comment adds one. A closed ticket refuses "
+        "every update (422).",
+        [_path("ticket_id", "ticket")],
+        _body("ticket", _UPDATE_INPUT, {"status": "solved", "comment": {"body": "Fixed."}}),
+        [400, 404, 422],
+    ),
+    "delete_ticket": (
+        204,
+        None,
+        "Deletes a ticket (its last audit sets status deleted).",
+        [_path("ticket_id", "ticket")],
+        None,
+        [404],
+    ),
+    "list_comments": (
+        200,
+        CommentsPage,
+        "A ticket's comments, oldest first: offset pages of 100, or cursor pages.",
+        [_path("ticket_id", "ticket"), *_PAGES],
+        None,
+        [400, 404],
+    ),
+    "show_policy": (
+        200,
+        SlaPolicyAnswer,
+        "One SLA policy (admins).",
+        [_path("sla_policy_id", "SLA policy")],
+        None,
+        [404],
+    ),
+    "create_policy": (
+        201,
+        SlaPolicyAnswer,
+        "Creates an SLA policy (admins); tickets it matches get its targets on their next write.",
+        [],
+        _body(
+            "sla_policy",
+            _POLICY_INPUT,
+            {
+                "title": "Incidents",
+                "filter": {"all": [{"field": "type", "operator": "is", "value": "incident"}]},
+                "policy_metrics": [
+                    {"priority": "normal", "metric": "first_reply_time", "target": 30}
+                ],
+            },
+        ),
+        [400, 404, 422],
+    ),
+    "update_policy": (
+        200,
+        SlaPolicyAnswer,
+        "Updates an SLA policy (admins).",
+        [_path("sla_policy_id", "SLA policy")],
+        _body("sla_policy", _POLICY_INPUT, {"title": "Incidents, faster"}),
+        [400, 404, 422],
+    ),
+    "delete_policy": (
+        204,
+        None,
+        "Deletes an SLA policy (admins).",
+        [_path("sla_policy_id", "SLA policy")],
+        None,
+        [404],
+    ),
+}
+
+_SECURITY: list[dict[str, list[str]]] = [{"basicAuth": []}, {"bearerAuth": []}]
+
+
+def write_docs(name: str) -> dict[str, Any]:
+    """``add_api_route`` keyword arguments documenting one route of ``ticket_api.py``."""
+    status, model, description, params, body, statuses = _DOCS[name]
+    admins = name.endswith("_policy")
+    ok: dict[str, Any] = {"description": description}
+    if model is not None:
+        ok["model"] = model
+    if name == "create_ticket":
+        ok["headers"] = {
+            "Location": {"description": "The ticket's URL.", "schema": {"type": "string"}}
+        }
+    responses: dict[int | str, dict[str, Any]] = {
+        status: ok,
+        401: _error(401, "No or wrong credentials.", Unauthorized(), InvalidToken()),
+        403: _error(
+            403, "Not an admin." if admins else "An end user (agents and admins only).", Forbidden()
+        ),
+    }
+    writes = body is not None or status == 204
+    examples: list[ZendeskHTTPError]
+    if 400 in statuses:
+        examples = [_BAD_BODY] if body is not None else []
+        examples += [_BAD_PAGE] if any(p["in"] == "query" for p in params) else []
+        responses[400] = _error(400, "A body that is not a JSON object, or a bad page.", *examples)
+    if 404 in statuses or writes:
+        examples = [RecordNotFound()] if params and params[0]["in"] == "path" else []
+        if writes:
+            examples.append(_NO_ACCOUNT)
+        responses[404] = _error(
+            404,
+            "No such record"
+            + (
+                "; InvalidEndpoint: this server has no emulated account (a mirror)."
+                if writes
+                else "."
+            ),
+            *examples,
+        )
+    if 422 in statuses:
+        examples = [_INVALID, _CLOSED] if "ticket" in name else [_INVALID]
+        responses[422] = _error(
+            422, "A body Zendesk would refuse, with details by field.", *examples
+        )
+    extra: dict[str, Any] = {"parameters": params, "security": _SECURITY}
+    if body is not None:
+        extra["requestBody"] = body
+    return {
+        "description": description + " Also served with a .json suffix.",
+        "operation_id": name,
+        "responses": responses,
+        "openapi_extra": extra,
+    }
