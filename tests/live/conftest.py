@@ -1,0 +1,1 @@
+"""Fixtures of the live tests (the helpers live in livekit.py)."""
