@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zendesk_events.store.account import AccountStore
+from zendesk_events.store.analysis import AnalysisStore
 from zendesk_events.store.database import Database, Transaction, redact_url
 from zendesk_events.store.eventstore import EventStore, PreparedRows, StoredPage
 from zendesk_events.store.indexes import LookupIndexes
@@ -14,6 +15,7 @@ __all__ = [
     "DEFAULT_DB",
     "ROLES",
     "AccountStore",
+    "AnalysisStore",
     "Database",
     "EventStore",
     "LookupIndexes",
@@ -43,6 +45,7 @@ class Store:
         state: sync cursors and settings.
         lookup_indexes: the per-ticket indexes a first backfill defers.
         account: ticket fields, groups and SLA policies.
+        analysis: the analysis tables (``analyze``) and the report's numbers.
     """
 
     def __init__(self, db: Database) -> None:
@@ -52,6 +55,7 @@ class Store:
         self.state = StateStore(db)
         self.lookup_indexes = LookupIndexes(db)
         self.account = AccountStore(db)
+        self.analysis = AnalysisStore(db)
 
     @property
     def url(self) -> str:
