@@ -24,8 +24,9 @@ check: install
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-## test: the whole suite (needs PostgreSQL on 127.0.0.1:5432, database test)
+## test: the whole suite (needs PostgreSQL on 127.0.0.1:5432, database test; installs Chromium if missing)
 test: check
+	bash scripts/ensure-chromium.sh
 	$(PY) -m pytest
 
 ## bench: every benchmark, printing tables (installs wrk from Debian's packages if missing)

@@ -22,8 +22,8 @@ def open_existing_store(target: str) -> Store:
             f"{target} is a JSON Lines target: analysis needs a SQLite or PostgreSQL store "
             "(sync --to store.db or --to postgresql://...)"
         )
-    is_url = target.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
-    if not is_url and not Path(target.removeprefix("sqlite:///")).expanduser().is_file():
+    is_file = target.startswith("sqlite:///") or "://" not in target
+    if is_file and not Path(target.removeprefix("sqlite:///")).expanduser().is_file():
         raise ConfigError(f"no store at {redact_url(target)} (sync or seed into it first)")
     return open_store(target)
 
