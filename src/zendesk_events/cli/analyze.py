@@ -74,8 +74,8 @@ def describe(run: AnalysisRun, store: str) -> list[str]:
     "as_of",
     default=None,
     help="Judge SLA breaches as of this time: epoch seconds, ISO date/time or a span back "
-    "from now (2h). Default: the metric stream's sync cursor, or now for a store not filled "
-    "by sync.",
+    "from now (2h). Default: until when the store knows the metric stream (when the last sync "
+    "caught up, or its cursor while it catches up); now for a store no sync filled.",
 )
 def command(target: str, full: bool, as_of: str | None) -> None:
     """Build or update the analysis tables from the stored events.

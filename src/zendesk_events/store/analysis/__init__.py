@@ -40,8 +40,10 @@
     ``created_at`` (its first Create), ``updated_at`` (its last audit), ``audits``, ``via`` (the
     first audit's channel) and ``last_updater_id``.
 
-``as_of`` defaults to the metric stream's sync cursor when a sync filled the store (the store
-knows nothing after it), else the current time.
+``as_of`` defaults to until when the store knows the metric stream: for a store a sync filled,
+when the sync last wrote its cursor having caught up (or the cursor itself while it is still
+catching up); otherwise the current time. Metric events written late can still change an
+outcome after that: the next sync re-reads them and the next ``analyze`` rebuilds those tickets.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ from zendesk_events.store.analysis.build import (
 )
 from zendesk_events.store.analysis.sql import ANALYSIS_TABLES
 from zendesk_events.store.database import Database
+from zendesk_events.timeutil import iso_to_epoch
 
 __all__ = [
     "ANALYSIS_TABLES",
@@ -88,11 +91,25 @@ class AnalysisStore:
         self.db = db
 
     def default_as_of(self) -> int:
-        """The metric stream's sync cursor if a sync filled the store, else now."""
+        """Until when the store knows the metric stream.
+
+        A sync that caught up knows everything Zendesk exported up to when it wrote its cursor;
+        one still catching up knows everything before its cursor; a store no sync filled (the
+        emulator's) is judged as of now.
+        """
         rows = self.db.query(
-            "SELECT start_time FROM sync_state WHERE stream = 'ticket_metric_events'"
+            "SELECT start_time, caught_up, updated_at FROM sync_state "
+            "WHERE stream = 'ticket_metric_events'"
         )
-        return int(rows[0][0]) if rows else int(time.time())
+        if not rows:
+            return int(time.time())
+        start_time, caught_up, updated_at = rows[0]
+        if caught_up and updated_at:
+            try:
+                return max(int(start_time), iso_to_epoch(str(updated_at)))
+            except ValueError:
+                pass
+        return int(start_time)
 
     def update(
         self,
