@@ -167,10 +167,10 @@ WHERE field = 'status' AND field_id = 0 AND {IN_BATCH}
 """
 
 
-def _value_at(field: str, at: str) -> str:
+def _value_at(field: str, ticket: str, at: str) -> str:
     return (
         "(SELECT h.value FROM ticket_field_history h "
-        f"WHERE h.ticket_id = a.ticket_id AND h.field = '{field}' AND h.field_id = 0 "
+        f"WHERE h.ticket_id = {ticket} AND h.field = '{field}' AND h.field_id = 0 "
         f"AND (h.valid_from IS NULL OR h.valid_from <= {at}) "
         f"AND (h.valid_to IS NULL OR h.valid_to > {at}) "
         "ORDER BY h.seq DESC LIMIT 1)"
@@ -181,76 +181,80 @@ def sla_outcomes(d: Dialect) -> str:
     """One row per (ticket, metric, instance) that an SLA or group SLA targets.
 
     Takes one parameter, ``as_of`` (three times): a live breach counts once it is due by then.
+    One pass over the batch's metric events: window functions give each event its instance's
+    fulfilment, one GROUP BY the instance's times and the ids of its latest apply and
+    update_status events, whose JSON is then read by primary key, once.
     """
 
-    def both(fn: str, *path: str) -> str:
-        helper = {"int": _json_int, "text": _json, "true": _json_true}[fn]
-        return (
-            f"CASE WHEN a.type = 'apply_sla' THEN {helper(d, 'a.raw', 'sla', *path)} "
-            f"ELSE {helper(d, 'a.raw', 'group_sla', *path)} END"
-        )
+    def member(column: str, key: str) -> str:
+        # The one object the row's JSON is read for, parsed once (the CTE is materialized).
+        if d == "sqlite":
+            return f"json_extract({column}, '$.' || {key})"
+        return f"({column}::jsonb -> {key})"
 
     keys = "ticket_id, metric, instance_id"
-    on = " AND ".join(f"{{0}}.{k} = {{1}}.{k}" for k in keys.split(", "))
+    kind = (
+        "CASE WHEN type IN ('apply_sla', 'apply_group_sla') THEN 1 "
+        "WHEN type = 'update_status' THEN 2 ELSE 0 END"
+    )
     return f"""
 WITH m AS (
-    SELECT ticket_id, metric, instance_id, type, timestamp, id, deleted, raw
+    SELECT {keys}, type, timestamp, id, deleted, {kind} AS kind,
+           MAX(CASE WHEN type = 'activate' THEN timestamp END) OVER k AS last_activate,
+           MAX(CASE WHEN type = 'fulfill' THEN timestamp END) OVER k AS last_fulfill,
+           ROW_NUMBER() OVER (PARTITION BY {keys}, {kind}
+                              ORDER BY timestamp DESC, id DESC) AS latest
     FROM ticket_metric_events
     WHERE {IN_BATCH} AND instance_id > 0
-), applied AS (
-    SELECT {keys}, type, timestamp, raw,
-           ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY timestamp DESC, id DESC) AS rn
-    FROM m WHERE type IN ('apply_sla', 'apply_group_sla')
-), measured AS (
-    SELECT {keys}, raw,
-           ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY timestamp DESC, id DESC) AS rn
-    FROM m WHERE type = 'update_status'
-), clock AS (
-    SELECT {keys},
-           MIN(CASE WHEN type = 'activate' THEN timestamp END) AS activated_at,
-           MAX(CASE WHEN type = 'activate' THEN timestamp END) AS last_activate,
-           MAX(CASE WHEN type = 'fulfill' THEN timestamp END) AS last_fulfill
-    FROM m GROUP BY {keys}
-), done AS (
-    SELECT {keys}, activated_at,
+    WINDOW k AS (PARTITION BY {keys})
+), e AS (
+    SELECT m.*,
            CASE WHEN last_fulfill IS NOT NULL
                  AND (last_activate IS NULL OR last_activate <= last_fulfill)
                 THEN last_fulfill END AS fulfilled_at
-    FROM clock
-), due AS (
-    SELECT {", ".join(f"d.{k}" for k in keys.split(", "))}, MIN(m.timestamp) AS breach_at
-    FROM done d JOIN m ON {on.format("m", "d")}
-    WHERE m.type = 'breach' AND NOT m.deleted
-      AND (d.fulfilled_at IS NULL OR m.timestamp <= d.fulfilled_at)
-    GROUP BY {", ".join(f"d.{k}" for k in keys.split(", "))}
+    FROM m
+), i AS (
+    SELECT {keys},
+           MIN(CASE WHEN type = 'activate' THEN timestamp END) AS activated_at,
+           MAX(fulfilled_at) AS fulfilled_at,
+           MIN(CASE WHEN type = 'breach' AND NOT deleted
+                     AND (fulfilled_at IS NULL OR timestamp <= fulfilled_at)
+                    THEN timestamp END) AS breach_at,
+           MAX(CASE WHEN kind = 1 AND latest = 1 THEN id END) AS apply_id,
+           MAX(CASE WHEN kind = 2 AND latest = 1 THEN id END) AS status_id
+    FROM e GROUP BY {keys}
+), j AS MATERIALIZED (
+    SELECT i.*, a.type AS apply_type, a.timestamp AS applied_at,
+           {member("a.raw", "CASE WHEN a.type = 'apply_sla' THEN 'sla' ELSE 'group_sla' END")}
+               AS sla,
+           {member("s.raw", "'status'")} AS measured
+    FROM i
+    JOIN ticket_metric_events a ON a.id = i.apply_id
+    LEFT JOIN ticket_metric_events s ON s.id = i.status_id
 )
 INSERT INTO sla_outcomes (ticket_id, metric, instance_id, kind, policy_id, policy_title,
     target_minutes, target_seconds, business_hours, activated_at, applied_at, fulfilled_at,
     breach_at, breached, breached_at, outcome, fulfil_seconds, calendar_minutes,
     business_minutes, priority, group_id)
-SELECT a.ticket_id, a.metric, a.instance_id,
-       CASE WHEN a.type = 'apply_sla' THEN 'sla' ELSE 'group_sla' END,
-       {both("int", "policy", "id")},
-       {both("text", "policy", "title")},
-       {both("int", "target")},
-       COALESCE({both("int", "target_in_seconds")}, {both("int", "target")} * 60),
-       {both("true", "business_hours")},
-       d.activated_at, a.timestamp, d.fulfilled_at,
-       b.breach_at,
-       CASE WHEN b.breach_at <= ? THEN TRUE ELSE FALSE END,
-       CASE WHEN b.breach_at <= ? THEN b.breach_at END,
-       CASE WHEN b.breach_at <= ? THEN 'breached'
-            WHEN d.fulfilled_at IS NOT NULL THEN 'fulfilled' ELSE 'running' END,
-       d.fulfilled_at - d.activated_at,
-       {_json_int(d, "s.raw", "status", "calendar")},
-       {_json_int(d, "s.raw", "status", "business")},
-       {_value_at("priority", "a.timestamp")},
-       {_text_int(d, _value_at("group_id", "a.timestamp"))}
-FROM applied a
-JOIN done d ON {on.format("d", "a")}
-LEFT JOIN due b ON {on.format("b", "a")}
-LEFT JOIN measured s ON {on.format("s", "a")} AND s.rn = 1
-WHERE a.rn = 1
+SELECT ticket_id, metric, instance_id,
+       CASE WHEN apply_type = 'apply_sla' THEN 'sla' ELSE 'group_sla' END,
+       {_json_int(d, "sla", "policy", "id")},
+       {_json(d, "sla", "policy", "title")},
+       {_json_int(d, "sla", "target")},
+       COALESCE({_json_int(d, "sla", "target_in_seconds")}, {_json_int(d, "sla", "target")} * 60),
+       {_json_true(d, "sla", "business_hours")},
+       activated_at, applied_at, fulfilled_at,
+       breach_at,
+       CASE WHEN breach_at <= ? THEN TRUE ELSE FALSE END,
+       CASE WHEN breach_at <= ? THEN breach_at END,
+       CASE WHEN breach_at <= ? THEN 'breached'
+            WHEN fulfilled_at IS NOT NULL THEN 'fulfilled' ELSE 'running' END,
+       fulfilled_at - activated_at,
+       {_json_int(d, "measured", "calendar")},
+       {_json_int(d, "measured", "business")},
+       {_value_at("priority", "j.ticket_id", "applied_at")},
+       {_text_int(d, _value_at("group_id", "j.ticket_id", "applied_at"))}
+FROM j
 """
 
 
