@@ -74,6 +74,8 @@ def test_report_writes_one_private_file_and_says_where(store_url: str, tmp_path:
         (["report", "--to", "{store}", "--since", "2026-10-06", "--until", "2026-10-05"],
          "--until (2026-10-05T00:00:00Z) must be after --since"),
         (["report", "--to", "{store}", "--no-analyze"], "was never analysed"),
+        (["report", "--to", "{store}", "--since", "2030-01-01"],
+         "the period 2030-01-01T00:00:00Z .. 2026-10-09T09:33:21Z is empty"),
         (["report", "--to", "{store}", "--out", "{tmp}/no/such/dir/r.html"],
          "cannot write the report to"),
         (["analyze", "--to", "mysql://x/y"], "unsupported database URL"),

@@ -338,6 +338,10 @@ def schema_version(db: Database) -> int:
     return int(row[0][0] or 0)
 
 
+def _applied(db: Database) -> set[int]:
+    return {int(r[0]) for r in db.query("SELECT version FROM schema_migrations")}
+
+
 def migrate(db: Database) -> int:
     """Bring the schema up to date (idempotent; safe when several processes start at once).
 
@@ -354,7 +358,9 @@ def migrate(db: Database) -> int:
             f"database {db.display_url} has schema version {current}, newer than this "
             f"zendesk-events understands ({latest}); upgrade zendesk-events"
         )
-    if current == latest:
+    # Numbers are claimed by parallel work and land in any order: a store can hold 1, 2 and 6
+    # before 3 exists, so "up to date" means every known migration applied, not the highest.
+    if current == latest and {m[0] for m in MIGRATIONS} <= _applied(db):
         return current
     with db.transaction() as tx:
         if db.dialect == "postgresql":

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import time
 
+from zendesk_events.errors import ConfigError
 from zendesk_events.store.analysis.aggregates import (
     DAY,
     DURATION_BUCKETS,
@@ -68,7 +69,7 @@ from zendesk_events.store.analysis.build import (
 )
 from zendesk_events.store.analysis.sql import ANALYSIS_TABLES
 from zendesk_events.store.database import Database
-from zendesk_events.timeutil import iso_to_epoch
+from zendesk_events.timeutil import epoch_to_iso, iso_to_epoch
 
 __all__ = [
     "ANALYSIS_TABLES",
@@ -152,10 +153,20 @@ class AnalysisStore:
         return default_period(self.db)
 
     def report_data(self, since: int | None = None, until: int | None = None) -> ReportData:
-        """The report's numbers for ``[since, until)`` (default: the span of the events)."""
-        span = self.period() or (0, 1)
+        """The report's numbers for ``[since, until)`` (default: the span of the events).
+
+        Raises:
+            ConfigError: the period is empty (``until`` not after ``since``).
+        """
+        now = int(time.time())
+        span = self.period() or (now, now + 1)
         lo = span[0] if since is None else since
         hi = span[1] if until is None else until
+        if hi <= lo:
+            raise ConfigError(
+                f"the period {epoch_to_iso(lo)} .. {epoch_to_iso(hi)} is empty: "
+                "the stored events end before it begins (use --until, or an earlier --since)"
+            )
         built = self.built()
         return collect(
             self.db,

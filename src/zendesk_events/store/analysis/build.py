@@ -146,6 +146,10 @@ class Builder:
     def _rebuild(self, tickets: Sequence[tuple[int, ...]], as_of: int) -> None:
         d = self.db.dialect
         with self.db.transaction() as tx:
+            if d == "postgresql":
+                # Two analyze runs at once would insert the same keys; SQLite's write lock
+                # already serialises them, PostgreSQL's row locks do not.
+                tx.execute("SELECT pg_advisory_xact_lock(7263550106)")
             tx.execute(sql.batch_table(d))
             if d == "sqlite":
                 tx.execute(f"DELETE FROM {sql.BATCH}")
