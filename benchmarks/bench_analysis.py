@@ -159,7 +159,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="ticket events in the store")
     parser.add_argument("--repeat", type=int, default=3, help="runs per step (median)")
     parser.add_argument("--backends", default="sqlite,pg", help="sqlite, pg or both")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # run.sh passes every benchmark the same options
     DATA.mkdir(exist_ok=True)
     source = DATA / f"store-{args.events}.db"
     ensure_sqlite(source, args.events)
