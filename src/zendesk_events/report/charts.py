@@ -27,11 +27,15 @@ TOP_TRANSITIONS = 20
 
 @dataclass(frozen=True, slots=True)
 class NumberTable:
-    """A table of the chart's numbers (cells already formatted as text)."""
+    """A table of the chart's numbers (cells already formatted as text).
+
+    The first ``labels`` columns name the row (left-aligned); the rest are numbers.
+    """
 
     caption: str
     headers: tuple[str, ...]
     rows: Sequence[tuple[str, ...]]
+    labels: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +161,7 @@ def _transitions(data: ReportData, period: str) -> Section:
                 "transitions",
                 ("from", "to", "count"),
                 [(a, b, str(n)) for a, b, n in data.transitions],
+                labels=2,
             )
         ],
     )
@@ -266,6 +271,7 @@ def _sla_series(
                 f"per {step}",
                 ("week" if data.step != DAY else "day", column, "decided", "breached", "rate"),
                 rows,
+                labels=2,
             )
         ],
     )
@@ -307,6 +313,10 @@ def _field_changes(data: ReportData, period: str) -> Section:
     )
 
 
+_LATENESS_COLOURS = ("#7b8794", "#3ebd93", "#f7c948", "#f0b429", "#e66a6a", "#ab091e")
+"""Written ahead in grey, on time in green, then warmer the later."""
+
+
 def _late_events(data: ReportData, period: str) -> Section:
     labels = [label for label, _ in LATENESS_BUCKETS]
     days = sorted({d for d, _, _ in data.late_metric_events})
@@ -319,6 +329,7 @@ def _late_events(data: ReportData, period: str) -> Section:
                     name=_label(label),
                     x=[_day(d) for d in days],
                     y=[counts.get((d, i), 0) for d in days],
+                    marker_color=_LATENESS_COLOURS[i],
                 )
                 for i, label in enumerate(labels)
             ]

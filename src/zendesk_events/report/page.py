@@ -47,15 +47,20 @@ table { border-collapse: collapse; width: 100%; font-size: 12.5px; margin-bottom
 caption { text-align: left; font-weight: 600; padding: 2px 0 6px; color: #3e4c59; }
 th, td { border-bottom: 1px solid #e4e7eb; padding: 3px 8px; text-align: right;
          white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; }
+th.label, td.label { text-align: left; }
 thead th { position: sticky; top: 0; background: #f5f7fa; }
 """
 
 
 def _table(table: NumberTable) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in table.headers)
+    def cell(tag: str, i: int, text: str) -> str:
+        align = ' class="label"' if i < table.labels else ""
+        return f"<{tag}{align}>{html.escape(text)}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(table.headers))
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table.rows
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>"
+        for row in table.rows
     )
     if not table.rows:
         body = f'<tr><td colspan="{len(table.headers)}">no rows</td></tr>'
