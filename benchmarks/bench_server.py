@@ -1,12 +1,21 @@
-"""Server throughput: 1000-event pages from a 1 M-event store, ours vs a bare baseline.
+"""Server throughput: export pages from a 1 M-event store, ours vs a bare baseline.
 
-Load comes from wrk (a C load generator) requesting random start_times over the whole store, so
-the client does not limit the figure. For SQLite and PostgreSQL, with 1 and 2 workers, it prints
-pages/s, MB/s, median and p99 latency and the server's peak RSS, for our server (auth, rate-limit
-headers, Zendesk JSON; limit switched off as for a mirror) and for ``baseline_app.py`` (same query
-and bytes, nothing else), and ours/baseline. Medians of ``--repeat`` runs.
+Load comes from wrk (a C load generator) requesting random pages over the whole store, so the
+client does not limit the figure. Four kinds of request, same store, same run:
+
+  time          ticket_events, time-based 1000-event pages at a random start_time
+  metric-time   ticket_metric_events, time-based 1000-event pages at a random start_time
+  cursor-100    ticket_metric_events, cursor pages (page[size]=100) at a random page[after]
+  cursor-1000   the same with page[size]=1000
+
+For SQLite and PostgreSQL, with 1 and 2 workers, it prints pages/s, MB/s, median and p99 latency
+and the server's peak RSS, for our server (auth, rate-limit headers, Zendesk JSON; limit switched
+off as for a mirror) and for ``baseline_app.py`` (same query and bytes, nothing else), and
+ours/baseline. Both servers stay up for all kinds; runs alternate ours/baseline. Medians of
+``--repeat`` runs.
 
     python benchmarks/bench_server.py [--events 1000000] [--duration 10] [--repeat 3]
+                                      [--kinds time,metric-time,cursor-100,cursor-1000]
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from common import (
     table,
     tree_pids,
 )
+from zendesk_events.server.paging import encode_cursor
 from zendesk_events.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,28 +65,34 @@ def ensure_sqlite(path: Path, events: int) -> None:
         seed(path, tickets=max(10, round(events / events_per_ticket())), days=120, seed=1)
 
 
+_COPIED = {
+    "ticket_events": "id, ticket_id, timestamp, created_at, updater_id, via, event_type, raw, "
+    "raw_comments",
+    "ticket_metric_events": "id, ticket_id, metric, instance_id, type, time, timestamp, "
+    "deleted, visible_at, raw",
+}
+
+
 def ensure_postgres(sqlite_path: Path) -> None:
-    """Copy the SQLite store's tables into a PostgreSQL schema (COPY; reused when complete)."""
+    """Copy the SQLite store's event tables into PostgreSQL (COPY; reused when complete)."""
     import psycopg
 
     with open_store(str(sqlite_path)) as src:
-        want = src.events.counts()["ticket_events"]
+        want = src.events.counts()
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}")
         with open_store(PG_URL) as dst:
-            if dst.events.counts()["ticket_events"] == want:
-                return
-            print(f"copying {want:,} ticket events into PostgreSQL ...", flush=True)
-            cols = (
-                "id, ticket_id, timestamp, created_at, updater_id, via, event_type, raw, "
-                "raw_comments"
-            )
-            with psycopg.connect(PG_URL, autocommit=True) as conn:
-                conn.execute("TRUNCATE ticket_events")
-                with conn.cursor().copy(f"COPY ticket_events ({cols}) FROM STDIN") as copy:
-                    for row in src.db.query(f"SELECT {cols} FROM ticket_events"):
-                        copy.write_row(row)
-                conn.execute("ANALYZE ticket_events")
+            have = dst.events.counts()
+            for table, cols in _COPIED.items():
+                if have[table] == want[table]:
+                    continue
+                print(f"copying {want[table]:,} rows of {table} into PostgreSQL ...", flush=True)
+                with psycopg.connect(PG_URL, autocommit=True) as conn:
+                    conn.execute(f"TRUNCATE {table}")
+                    with conn.cursor().copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                        for row in src.db.query(f"SELECT {cols} FROM {table}"):
+                            copy.write_row(row)
+                    conn.execute(f"ANALYZE {table}")
 
 
 def bench_token(store: Store) -> str:
@@ -85,28 +101,66 @@ def bench_token(store: Store) -> str:
     return base64.b64encode(f"bench@example.com/token:{token}".encode()).decode()
 
 
-def start_range(store: Store) -> tuple[int, int]:
-    lo = store.db.query("SELECT MIN(timestamp) FROM ticket_events")[0][0]
+KINDS = ("time", "metric-time", "cursor-100", "cursor-1000")
+
+_EXPORT = "/api/v2/incremental/{stream}.json?start_time="
+_CURSOR = "/api/v2/incremental/ticket_metric_events.json?page%5Bsize%5D={size}&page%5Bafter%5D="
+
+
+def start_range(store: Store, table: str = "ticket_events") -> tuple[int, int]:
+    """Start times whose page is a full one: from the oldest item to 1000 before the newest."""
+    lo = store.db.query(f"SELECT MIN(timestamp) FROM {table}")[0][0]
     hi = store.db.query(
-        "SELECT timestamp FROM ticket_events ORDER BY timestamp DESC, id DESC LIMIT 1 OFFSET 1000"
+        f"SELECT timestamp FROM {table} ORDER BY timestamp DESC, id DESC LIMIT 1 OFFSET 1000"
     )[0][0]
     return int(lo), int(hi)
 
 
-def wrk(port: int, auth: str | None, lo: int, hi: int, duration: int) -> dict[str, float]:
+def cursor_sample(store: Store, count: int = 500) -> list[str]:
+    """``count`` cursors at random metric events, each with 1000 events after it."""
+    total = store.events.counts()["ticket_metric_events"]
+    step = max(1, (total - 1000) // count)
+    rows = store.db.query("SELECT timestamp, id FROM ticket_metric_events ORDER BY timestamp, id")[
+        : max(0, total - 1000) : step
+    ]
+    return [encode_cursor((int(ts), int(i))).replace("=", "%3D") for ts, i in rows[:count]]
+
+
+def request_scripts(store: Store, kinds: list[str]) -> dict[str, str]:
+    """The Lua ``request`` function of each kind (random page over the whole store)."""
+    scripts = {}
+    for kind in kinds:
+        if kind in ("time", "metric-time"):
+            table = "ticket_events" if kind == "time" else "ticket_metric_events"
+            lo, hi = start_range(store, table)
+            path = _EXPORT.format(stream=table)
+            scripts[kind] = (
+                f'request = function()\n  return wrk.format("GET", "{path}" .. '
+                f"math.random({lo}, {hi}))\nend\n"
+            )
+        else:
+            size = int(kind.split("-")[1])
+            cursors = ",".join(f'"{c}"' for c in cursor_sample(store))
+            path = _CURSOR.format(size=size)
+            scripts[kind] = (
+                f"local cursors = {{{cursors}}}\n"
+                f'request = function()\n  return wrk.format("GET", "{path}" .. '
+                "cursors[math.random(#cursors)])\nend\n"
+            )
+    return scripts
+
+
+def wrk(port: int, auth: str | None, request: str, duration: int) -> dict[str, float]:
     header = f'wrk.headers["Authorization"] = "Basic {auth}"' if auth else ""
     # A fresh connection per request: with keep-alive, the kernel hands wrk's few connections
     # to the workers at random (often all to one), so a 2-worker figure would measure that
     # draw; per-request connections let the idle worker take the next request. Both servers
     # are measured the same way.
-    path = "/api/v2/incremental/ticket_events.json?start_time="
     script = f"""
 math.randomseed(os.time())
 {header}
 wrk.headers["Connection"] = "close"
-request = function()
-  return wrk.format("GET", "{path}" .. math.random({lo}, {hi}))
-end
+{request}
 """
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
@@ -166,16 +220,16 @@ def ours_cmd(url: str, port: int, workers: int) -> list[str]:
     ]
 
 
-def small_store_rss(events: int, workers: int, duration: int) -> float:
+def small_store_rss(events: int, workers: int, kinds: list[str], duration: int) -> float:
     """Our server's peak RSS under the same load on a SQLite store of ``events`` events."""
     path = DATA / f"store-{events}.db"
     ensure_sqlite(path, events)
     with open_store(str(path)) as store:
         auth = bench_token(store)
-        rng = start_range(store)
+        scripts = request_scripts(store, kinds)
     port = free_port()
-    return measure([(ours_cmd(str(path), port, workers), {}, port, auth)], rng, duration, 1)[0][
-        "rss"
+    return measure([(ours_cmd(str(path), port, workers), {}, port, auth)], scripts, duration, 1)[1][
+        0
     ]
 
 
@@ -205,30 +259,34 @@ class _Peak:
 
 def measure(
     servers: list[tuple[list[str], dict[str, str], int, str | None]],
-    rng: tuple[int, int],
+    scripts: dict[str, str],
     duration: int,
     repeat: int,
-) -> list[dict[str, float]]:
-    """Medians per server, with all servers up and their wrk runs alternating.
+) -> tuple[dict[str, list[dict[str, float]]], list[float]]:
+    """Medians per kind and server, and each server's peak RSS over the whole run.
 
-    Alternating (ours, baseline, ours, baseline, ...) rather than all of one then all of the
-    other: on a shared machine the load drifts, and a drift must not favour either side. An
-    idle server costs nothing while the other one is measured.
+    All servers stay up and their wrk runs alternate (ours, baseline, ours, baseline, ...,
+    kind by kind) rather than all of one then all of the other: on a shared machine the load
+    drifts, and a drift must not favour either side. An idle server costs nothing while the
+    other one is measured.
     """
     with contextlib.ExitStack() as stack:
         pids = [stack.enter_context(process(cmd, port, env)) for cmd, env, port, _ in servers]
         peaks = [_Peak(pid) for pid in pids]
-        for _cmd, _env, port, auth in servers:
-            wrk(port, auth, *rng, duration=2)  # warm-up (connections, caches)
-        runs: list[list[dict[str, float]]] = [[] for _ in servers]
+        for request in scripts.values():
+            for _cmd, _env, port, auth in servers:
+                wrk(port, auth, request, duration=2)  # warm-up (connections, caches)
+        runs: dict[str, list[list[dict[str, float]]]] = {k: [[] for _ in servers] for k in scripts}
         for _ in range(repeat):
-            for i, (_cmd, _env, port, auth) in enumerate(servers):
-                runs[i].append(wrk(port, auth, *rng, duration=duration))
+            for kind, request in scripts.items():
+                for i, (_cmd, _env, port, auth) in enumerate(servers):
+                    runs[kind][i].append(wrk(port, auth, request, duration=duration))
         rss = [p.stop() for p in peaks]
-    return [
-        {k: median([r[k] for r in server_runs]) for k in server_runs[0]} | {"rss": rss[i]}
-        for i, server_runs in enumerate(runs)
-    ]
+    medians = {
+        kind: [{k: median([r[k] for r in one]) for k in one[0]} for one in per_server]
+        for kind, per_server in runs.items()
+    }
+    return medians, rss
 
 
 def baseline_cmd(port: int, workers: int) -> list[str]:
@@ -261,14 +319,22 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated")
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument(
+        "--kinds", default=",".join(KINDS), help=f"comma-separated, of {', '.join(KINDS)}"
+    )
+    parser.add_argument(
         "--small-events",
         type=int,
         default=100_000,
-        help="events in the small SQLite store whose RSS shows RSS does not grow with the store",
+        help="events in the small SQLite store whose RSS shows RSS does not grow with the store "
+        "(0 = skip)",
     )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("error: wrk is not installed (apt-get install wrk; `make bench` does it)")
+    kinds = [k for k in args.kinds.split(",") if k]
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        sys.exit(f"error: unknown --kinds {', '.join(sorted(unknown))}")
     DATA.mkdir(exist_ok=True)
     sqlite_path = DATA / f"store-{args.events}.db"
     ensure_sqlite(sqlite_path, args.events)
@@ -280,11 +346,11 @@ def main() -> None:
     for backend in args.backends.split(","):
         with open_store(urls[backend]) as store:
             auth = bench_token(store)
-            rng = start_range(store)
-            total = store.events.counts()["ticket_events"]
+            scripts = request_scripts(store, kinds)
+            counts = store.events.counts()
         for workers in (int(w) for w in args.workers.split(",")):
             ours_port, base_port = free_port(), free_port()
-            ours, base = measure(
+            medians, rss = measure(
                 [
                     (ours_cmd(urls[backend], ours_port, workers), {}, ours_port, auth),
                     (
@@ -294,35 +360,39 @@ def main() -> None:
                         None,
                     ),
                 ],
-                rng,
+                scripts,
                 args.duration,
                 args.repeat,
             )
             small = ""
             if backend == "sqlite" and args.small_events:
-                small = f"{small_store_rss(args.small_events, workers, args.duration):.1f}"
-            for name, r in (("ours", ours), ("baseline", base)):
-                rows.append(
-                    [backend, workers, name, r["rps"], r["mbps"], r["p50"], r["p99"], r["rss"]]
+                small = f"{small_store_rss(args.small_events, workers, kinds, args.duration):.1f}"
+            for kind in kinds:
+                ours, base = medians[kind]
+                for name, r, peak in (("ours", ours, rss[0]), ("baseline", base, rss[1])):
+                    rows.append(
+                        [backend, workers, kind, name, r["rps"], r["mbps"], r["p50"], r["p99"]]
+                    )
+                    rows[-1].extend([f"{peak:.1f}", small if name == "ours" else ""])
+                    rows[-1].append(f"{ours['rps'] / base['rps']:.2f}" if name == "ours" else "")
+                print(
+                    f"  {backend} {workers}w {kind}: ours {ours['rps']:.0f} pages/s, "
+                    f"baseline {base['rps']:.0f} pages/s",
+                    flush=True,
                 )
-            rows[-2].extend([small, f"{ours['rps'] / base['rps']:.2f}"])
-            rows[-1].extend(["", ""])
-            print(
-                f"  {backend} {workers}w: ours {ours['rps']:.0f} pages/s, "
-                f"baseline {base['rps']:.0f} pages/s",
-                flush=True,
-            )
     print()
     print(
-        f"Server: 1000-event pages, random start_time, {total:,}-event store, wrk -t1 -c4, "
-        f"median of {args.repeat} x {args.duration}s alternating ours/baseline, "
-        "one connection per request"
+        f"Server: random pages of a store with {counts['ticket_events']:,} ticket events and "
+        f"{counts['ticket_metric_events']:,} metric events, wrk -t1 -c4, median of "
+        f"{args.repeat} x {args.duration}s alternating ours/baseline, one connection per request; "
+        "peak RSS over all kinds of the run"
     )
     print(
         table(
             [
                 "store",
                 "workers",
+                "request",
                 "server",
                 "pages/s",
                 "MB/s",

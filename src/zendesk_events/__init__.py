@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.client import Client, PageResult, Wait, ZendeskClient
 from zendesk_events.config import Secret, ServerSettings
-from zendesk_events.emulator import SeedReport, seed_store
+from zendesk_events.emulator import LateArrival, SeedReport, seed_store
 from zendesk_events.errors import (
     ApiError,
     AuthenticationError,
@@ -47,6 +47,7 @@ __all__ = [
     "ConfigError",
     "ExportPage",
     "InvalidRequestError",
+    "LateArrival",
     "MetricEvent",
     "NotFoundError",
     "PageResult",

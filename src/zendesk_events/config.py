@@ -60,7 +60,11 @@ class ServerSettings:
         account_rate_limit: the account-wide figure reported in ``X-Rate-Limit`` (not enforced).
         lag: seconds of newest data held back, and the "too recent" threshold (Zendesk: 60).
         shared_limits: count requests in the database so several workers share one limit.
-        page_limit: items per export page (Zendesk: 1000; tests use small pages).
+        page_limit: items per time-based export page (Zendesk: 1000; tests use small pages);
+            a request's ``per_page`` on ticket_events overrides it.
+        late_events: serve a metric event only once its row has been visible for the lag too
+            (``visible_at``), so late, back-dated events turn up late as on Zendesk (spec §5);
+            False serves every event as soon as its time is older than the lag.
     """
 
     db: str = "zendesk-events.db"
@@ -73,6 +77,7 @@ class ServerSettings:
     lag: int = 60
     shared_limits: bool = False
     page_limit: int = 1000
+    late_events: bool = True
 
 
 # ---- where `zendesk-events sync` reads from (owned by the sync CLI) -------------------------

@@ -61,6 +61,10 @@ def test_iso_end_and_own_admin(tmp_path: Path) -> None:
         ("--days", "0", "--days"),
         ("--days", "-1", "--days"),
         ("--end", "yesterday-ish", "cannot read time"),
+        ("--late-share", "1.5", "--late-share"),
+        ("--late-share", "-0.1", "--late-share"),
+        ("--late-minutes", "13-11", "--late-minutes"),
+        ("--late-minutes", "soon", "--late-minutes"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(
@@ -71,10 +75,50 @@ def test_bad_arguments_are_one_line_and_exit_2(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
     assert re.match(r"^error: ", lines[0]) and message in lines[0]
+    assert not (tmp_path / "x.db").exists()  # refused before anything is written
+
+
+def test_late_arrival_can_be_changed_or_switched_off(tmp_path: Path) -> None:
+    delays = {}
+    for name, args in {
+        "off": ["--late-share", "0"],
+        "all": ["--late-share", "1", "--late-minutes", "20"],
+    }.items():
+        db = str(tmp_path / f"{name}.db")
+        base = ["seed", "--db", db, "--tickets", "10", "--days", "5", "--end", str(END)]
+        result = CliRunner().invoke(cli, [*base, *args, "--admin-email", "a@example.com"])
+        assert result.exit_code == 0, result.output
+        with open_store(db) as store:
+            delays[name] = store.db.query(
+                "SELECT id, visible_at FROM ticket_metric_events ORDER BY id"
+            )
+    assert (
+        "late metric events: off"
+        in CliRunner()
+        .invoke(
+            cli,
+            [
+                "seed",
+                "--db",
+                str(tmp_path / "again.db"),
+                "--tickets",
+                "1",
+                "--late-share",
+                "0",
+                "--end",
+                str(END),
+            ],
+        )
+        .output
+    )
+    off, every = delays["off"], delays["all"]
+    assert [r[0] for r in off] == [r[0] for r in every]
+    assert {b[1] - a[1] for a, b in zip(off, every, strict=True)} == {20 * 60}
 
 
 def test_help_explains_every_option() -> None:
     result = CliRunner().invoke(cli, ["seed", "--help"])
     assert result.exit_code == 0
-    for option in ("--db", "--tickets", "--days", "--seed", "--end", "--admin-email"):
+    options = ("--db", "--tickets", "--days", "--seed", "--end", "--admin-email")
+    for option in (*options, "--late-share", "--late-minutes"):
         assert option in result.output

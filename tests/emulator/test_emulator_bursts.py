@@ -21,9 +21,13 @@ def test_1100_tickets_make_a_run_of_more_than_1000_audits_in_one_second(tmp_path
         # ids stay unique and grow with time, bursts included
         ids = [r[0] for r in store.db.query("SELECT id FROM ticket_events ORDER BY timestamp, id")]
         assert ids == sorted(ids)
+        # metric event ids grow with the second Zendesk wrote the event: its time, except for
+        # a breach written in advance, whose time lies ahead
         metric_ids = [
             r[0]
-            for r in store.db.query("SELECT id FROM ticket_metric_events ORDER BY timestamp, id")
+            for r in store.db.query(
+                "SELECT id FROM ticket_metric_events WHERE type <> 'breach' ORDER BY timestamp, id"
+            )
         ]
         assert metric_ids == sorted(metric_ids)
 

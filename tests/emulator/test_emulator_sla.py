@@ -1,15 +1,26 @@
-"""Metric events follow their metric's life and the ticket's status changes."""
+"""Metric events follow their metric's life and the ticket's status changes; the recorded
+tickets' stories give the recorded events."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
+import orjson
+import pytest
 from emukit import audits, metric_events
 
-from zendesk_events.emulator.sla import add_business_seconds, business_seconds
+from recorded import load
+from zendesk_events.emulator import sla
+from zendesk_events.emulator.sla import (
+    POLICIES,
+    SlaPolicy,
+    SlaTracker,
+    add_business_seconds,
+    business_seconds,
+)
 from zendesk_events.store import Store
-from zendesk_events.timeutil import iso_to_epoch
+from zendesk_events.timeutil import epoch_to_iso, iso_to_epoch
 
 MONDAY = 1_759_708_800  # 2025-10-06T00:00:00Z, a Monday
 
@@ -26,8 +37,9 @@ def test_business_hours_are_weekdays_nine_to_five() -> None:
 def _lives(events: list[dict[str, Any]]) -> dict[tuple[int, str, int], list[str]]:
     lives: dict[tuple[int, str, int], list[str]] = defaultdict(list)
     for e in events:
-        if e["type"] not in ("measure", "apply_sla", "apply_group_sla"):
-            lives[(e["ticket_id"], e["metric"], e["instance_id"])].append(e["type"])
+        if e["type"] in ("measure", "apply_sla", "apply_group_sla") or e["deleted"]:
+            continue  # a deleted breach never happened
+        lives[(e["ticket_id"], e["metric"], e["instance_id"])].append(e["type"])
     return lives
 
 
@@ -61,7 +73,7 @@ def test_requester_wait_pauses_exactly_when_a_ticket_goes_pending(store200: Stor
     requester: dict[int, int] = {}
     for item in audits(store200, comments=True):
         for child in item["child_events"]:
-            if child["event_type"] == "Create":
+            if child["event_type"] == "Create" and "requester_id" in child:
                 requester[item["ticket_id"]] = child["requester_id"]
             if child.get("status") == "pending" and child["event_type"] == "Change":
                 pending.add((item["ticket_id"], item["timestamp"]))
@@ -90,3 +102,152 @@ def test_every_ticket_starts_with_measures_at_creation(store200: Store) -> None:
     assert set(first) == set(created)
     for ticket, event in first.items():
         assert iso_to_epoch(event["time"]) == created[ticket]
+
+
+# ---- the recorded tickets' stories ----------------------------------------------------------
+
+
+def _recorded(name: str) -> list[dict[str, Any]]:
+    """A recorded per-ticket response (grouped by metric) as one list."""
+    return [e for events in load(name).values() for e in events]
+
+
+def _without_ids(events: list[dict[str, Any]]) -> list[bytes]:
+    return sorted(orjson.dumps({k: v for k, v in e.items() if k != "id"}) for e in events)
+
+
+def _hand_over(tracker: SlaTracker, rows: dict[int, dict[str, Any]]) -> None:
+    """Number the drained events as generate.py does; ``rows`` keeps the last version per id,
+    as the store does."""
+    for event in tracker.drain():
+        if not event["id"]:
+            event["id"] = len(rows) + 1
+        rows[event["id"]] = event
+
+
+def _recorded_policy(monkeypatch: pytest.MonkeyPatch, events: list[dict[str, Any]]) -> None:
+    """Make normal-priority tickets fall under the recorded probe policy (EST bruno C1)."""
+    applied = next(e for e in events if e["type"] == "apply_sla")
+    target = applied["sla"]
+    policy = target["policy"]
+    probe = SlaPolicy(
+        policy["id"],
+        policy["title"],
+        policy["description"],
+        target["business_hours"],
+        {applied["metric"]: target["target"]},
+        ("normal",),
+    )
+    monkeypatch.setitem(sla.POLICIES, "normal", probe)
+
+
+def test_ticket_49_unanswered_under_a_one_minute_target_gives_the_recorded_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recorded = _recorded("ticket_metric_events_ticket_49")
+    _recorded_policy(monkeypatch, recorded)
+    created = min(iso_to_epoch(e["time"]) for e in recorded)
+    tracker = SlaTracker(49)
+    tracker.created(created, "normal")  # EST bruno C2: a normal-priority ticket ...
+    tracker.group_changed(created, escalated=False)  # ... that got the account's group
+    assert _without_ids(tracker.drain()) == _without_ids(recorded)
+
+
+def test_ticket_53_answered_within_its_target_gives_the_recorded_events_and_a_deleted_breach(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recorded = _recorded("ticket_metric_events_ticket_53")
+    _recorded_policy(monkeypatch, recorded)
+    created = min(iso_to_epoch(e["time"]) for e in recorded)
+    tracker = SlaTracker(53)
+    rows: dict[int, dict[str, Any]] = {}
+    tracker.created(created, "normal")
+    tracker.group_changed(created, escalated=False)
+    _hand_over(tracker, rows)
+    # EST bruno G1, one second later: an agent's public reply (the ticket is then open)
+    tracker.status_changed(created + 1, "new", "open")
+    tracker.agent_replied(created + 1, "open")
+    _hand_over(tracker, rows)
+    final = list(rows.values())
+    assert _without_ids([e for e in final if not e["deleted"]]) == _without_ids(recorded)
+    # plus the breach written in advance at creation, deleted by the reply (spec §5)
+    deleted = [e for e in final if e["deleted"]]
+    assert [(e["metric"], e["instance_id"], e["type"], e["time"]) for e in deleted] == [
+        ("reply_time", 1, "breach", epoch_to_iso(created + 60))
+    ]
+
+
+# ---- breaches written in advance ------------------------------------------------------------
+
+
+def test_a_breach_is_written_when_the_target_starts_with_its_future_time() -> None:
+    urgent = POLICIES["urgent"]
+    tracker = SlaTracker(7)
+    tracker.created(MONDAY, "urgent")
+    breaches = {e["metric"]: e for e in tracker.drain() if e["type"] == "breach"}
+    running = {"reply_time", "requester_wait_time", "agent_work_time", "resolution_time"}
+    assert set(breaches) == running  # the update metrics have not started yet
+    for metric, event in breaches.items():
+        assert event["time"] == epoch_to_iso(MONDAY + urgent.targets[metric] * 60)
+        assert event["deleted"] is False and event["instance_id"] == 1
+
+
+def test_a_pause_deletes_the_breach_and_the_resume_writes_one_for_the_time_left() -> None:
+    target = POLICIES["urgent"].targets["requester_wait_time"] * 60
+    tracker = SlaTracker(7)
+    tracker.created(MONDAY, "urgent")
+    first = next(
+        e for e in tracker.drain() if e["type"] == "breach" and e["metric"] == "requester_wait_time"
+    )
+    first["id"] = 99  # handed over and numbered, as generate.py does
+    tracker.status_changed(MONDAY + 600, "new", "pending")
+    paused = [e for e in tracker.drain() if e["metric"] == "requester_wait_time"]
+    assert [e["type"] for e in paused] == ["pause", "breach"]
+    assert paused[1] == {**first, "deleted": True}  # the same row, now deleted
+    tracker.status_changed(MONDAY + 4000, "pending", "open")
+    resumed = [e for e in tracker.drain() if e["metric"] == "requester_wait_time"]
+    assert [e["type"] for e in resumed] == ["activate", "breach"]
+    assert resumed[1]["time"] == epoch_to_iso(MONDAY + 4000 + target - 600)
+    assert resumed[1]["deleted"] is False and resumed[1]["id"] == 0  # a new row
+
+
+def test_a_target_already_passed_when_applied_breaches_at_the_apply() -> None:
+    # EST ticket 1: requester_wait_time ran for days before its policy came; its breach
+    # carries the apply's time
+    tracker = SlaTracker(7)
+    tracker.created(MONDAY, None)
+    tracker.drain()
+    tracker.priority_changed(MONDAY + 3 * 86_400, "high")
+    breach = next(
+        e for e in tracker.drain() if e["type"] == "breach" and e["metric"] == "requester_wait_time"
+    )
+    assert breach["time"] == epoch_to_iso(MONDAY + 3 * 86_400)
+
+
+def test_breaches_end_deleted_exactly_when_their_instance_stopped_first(store200: Store) -> None:
+    """A live breach's metric was running at its time; a deleted one's had stopped (paused,
+    fulfilled) or been re-targeted by then."""
+    events = metric_events(store200)  # export order
+    steps: dict[tuple[int, str, int], list[tuple[int, str]]] = defaultdict(list)
+    applied: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for e in events:
+        at = iso_to_epoch(e["time"])
+        if e["type"] in ("activate", "pause", "fulfill"):
+            steps[(e["ticket_id"], e["metric"], e["instance_id"])].append((at, e["type"]))
+        elif e["type"] in ("apply_sla", "apply_group_sla"):
+            applied[(e["ticket_id"], e["metric"])].append(at)
+    live: dict[tuple[int, str, int], int] = defaultdict(int)
+    fulfilled_first = 0
+    for b in (e for e in events if e["type"] == "breach"):
+        key = (b["ticket_id"], b["metric"], b["instance_id"])
+        at = iso_to_epoch(b["time"])
+        before = [kind for t, kind in steps[key] if t <= at]
+        if not b["deleted"]:
+            live[key] += 1
+            assert before and before[-1] == "activate", (b, steps[key])
+        else:
+            retargeted = any(t <= at for t in applied[(b["ticket_id"], b["metric"])])
+            assert "pause" in before or "fulfill" in before or retargeted, (b, steps[key])
+            fulfilled_first += "fulfill" in before
+    assert fulfilled_first > 100
+    assert live and max(live.values()) == 1  # an instance breaches at most once

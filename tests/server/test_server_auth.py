@@ -12,10 +12,19 @@ from zendesk_events.store import open_store
 
 PATH = f"/api/v2/incremental/ticket_events?start_time={NOW - 3600}"
 UNAUTHORIZED = {"error": "Couldn't authenticate you"}
+# spec §6: the nested body, with the message Zendesk sends since 2026 (TAP PR #185)
 FORBIDDEN = {
-    "error": "Forbidden",
-    "description": "You do not have access to this page. Please contact the account owner of "
-    "this help desk for further help.",
+    "error": {
+        "title": "Forbidden",
+        "message": "Access to this resource is restricted. Please contact the account "
+        "administrator for assistance.",
+    }
+}
+# spec §6 (zdesk#58, zenpy#463): the OAuth error format, not Zendesk's usual one
+INVALID_TOKEN = {
+    "error": "invalid_token",
+    "error_description": "The access token provided is expired, revoked, malformed or invalid "
+    "for other reasons.",
 }
 
 
@@ -61,7 +70,6 @@ def _b64(text: str) -> str:
         f"Basic {_b64('admin@example.com:wrong password')}",
         f"Basic {_b64('admin@example.com/token:wrong-token')}",
         f"Basic {_b64('nobody@example.com:' + PASSWORD)}",
-        "Bearer wrong-oauth-token",
         "Bearer",
         f"Digest {_b64('admin@example.com:' + PASSWORD)}",
     ],
@@ -75,6 +83,24 @@ def test_missing_wrong_or_malformed_credentials_get_401(
         assert r.status_code == 401
         assert r.json() == UNAUTHORIZED
         assert r.headers["WWW-Authenticate"] == 'Basic realm="Web Password"'
+
+
+@pytest.mark.parametrize("token", ["wrong-oauth-token", "x" * 64, "a/b+c="])
+def test_an_unknown_bearer_token_gets_the_oauth_401(account: Any, serve: Any, token: str) -> None:
+    with serve(account.store) as s:
+        r = s.get(PATH, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401
+        assert r.json() == INVALID_TOKEN
+        assert r.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_a_bearer_token_of_an_agent_gets_403(account: Any, serve: Any) -> None:
+    agent = account.store.users.by_email("agent@example.com")
+    token = account.store.users.new_oauth_token(agent)
+    with serve(account.store) as s:
+        r = s.get(PATH, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 403
+        assert r.json() == FORBIDDEN
 
 
 def test_api_token_of_another_user_is_refused(account: Any, serve: Any) -> None:

@@ -36,19 +36,18 @@ def test_bad_start_time_is_400(account: Any, serve: Any) -> None:
                 assert r.json() == BAD_START
 
 
-@pytest.mark.parametrize(
-    ("lag", "words"), [(60, "1 minute"), (300, "5 minutes"), (90, "90 seconds"), (1, "1 second")]
-)
-def test_too_recent_start_time_is_422_worded_from_the_lag(
-    account: Any, serve: Any, lag: int, words: str
+@pytest.mark.parametrize("lag", [60, 300, 90, 1])
+def test_too_recent_start_time_is_422_with_the_recorded_text_whatever_the_lag(
+    account: Any, serve: Any, lag: int
 ) -> None:
+    # spec §7: every recorded body says "5 minutes"; clients match the whole phrase
     with serve(account.store, lag=lag) as s:
         for start in (NOW - lag + 1, NOW, NOW + 86400, 10**30):
             r = s.get(f"{TE}.json?start_time={start}", headers=account.admin)
             assert r.status_code == 422, start
             assert r.json() == {
                 "error": "InvalidValue",
-                "description": f"Too recent start_time. Use a start_time older than {words}",
+                "description": "Too recent start_time. Use a start_time older than 5 minutes",
             }
         assert s.get(f"{TE}?start_time={NOW - lag}", headers=account.admin).status_code == 200
 

@@ -24,7 +24,11 @@ def test_faults_are_served_in_order_then_normal_answers(account: Account, serve:
             "description": "Injected fault: service unavailable",
         }
         assert got[2].headers["retry-after"] == "9"
-        assert got[2].json()["error"] == "APIRateLimitExceeded"
+        # the recorded export 429 (spec §8), as the server's own limiter words it
+        assert got[2].json() == {
+            "error": "APIRateLimitExceeded",
+            "description": "Number of allowed incremental export API requests per minute exceeded",
+        }
         assert s.get("/_emulator/faults").json() == {"pending": [], "served": 3}
 
 

@@ -15,9 +15,10 @@ from zendesk_events.timeutil import FakeClock
 
 TE = "/api/v2/incremental/ticket_events"
 START = f"?start_time={NOW - 3600}"
+# spec §8, recorded on the export (airbytehq/airbyte#11899, zendesk-java-client#319)
 TOO_MANY = {
     "error": "APIRateLimitExceeded",
-    "description": "Number of allowed API requests per minute exceeded",
+    "description": "Number of allowed incremental export API requests per minute exceeded",
 }
 # NOW is 20 s into a minute: the window resets in 40 s
 RESET = 60 - NOW % 60

@@ -56,7 +56,7 @@ def test_zenpy_reads_an_emulated_history(
 
     from zendesk_events.emulator import seed_store
 
-    now = int(time.time()) - 86400
+    now = int(time.time()) - 8 * 86400  # every breach written in advance is due by now
     with open_store(sqlite_url) as store:
         report = seed_store(store, tickets=40, days=5, seed=11, now=now, admin_password=None)
         acc = make_account(store)

@@ -17,7 +17,8 @@ def test_an_emulated_history_syncs_event_for_event(
     tmp_path: Path, serve_source: Any, store_url: str
 ) -> None:
     with open_store(str(tmp_path / "emulated.db")) as source:
-        seed_store(source, tickets=120, days=20, seed=7, now=NOW - 3600)
+        # ended 8 days ago: every breach written in advance (up to ~6 days ahead) is due by now
+        seed_store(source, tickets=120, days=20, seed=7, now=NOW - 8 * 86_400)
         counts = source.events.counts()
         assert counts["ticket_events"] > 500 and counts["ticket_metric_events"] > 500
         with serve_source(source, page_limit=250) as src:

@@ -11,7 +11,9 @@ import click
 from zendesk_events.emulator import (
     DEFAULT_ADMIN_EMAIL,
     DEFAULT_ADMIN_PASSWORD,
+    DEFAULT_LATE_ARRIVAL,
     PARALLEL_MIN_TICKETS,
+    LateArrival,
     seed_store,
     validate_arguments,
 )
@@ -31,7 +33,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     type=int,
     default=200,
     show_default=True,
-    help="Tickets to create (each makes ~8 ticket events and ~33 metric events).",
+    help="Tickets to create (each makes ~8 ticket events and ~50 metric events).",
 )
 @click.option(
     "--days",
@@ -54,6 +56,21 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     help="End of the period: epoch seconds or ISO time (default: now, floored to the minute).",
 )
 @click.option(
+    "--late-share",
+    type=float,
+    default=DEFAULT_LATE_ARRIVAL.share,
+    show_default=True,
+    help="Share (0-1) of ticket updates whose metric events Zendesk writes late, stamped with "
+    "their original time, as recorded live; 0 = none.",
+)
+@click.option(
+    "--late-minutes",
+    default=f"{DEFAULT_LATE_ARRIVAL.min_minutes:g}-{DEFAULT_LATE_ARRIVAL.max_minutes:g}",
+    show_default=True,
+    help="How late those metric events arrive: MIN-MAX minutes (or one number); recorded "
+    "live: 11-13.",
+)
+@click.option(
     "--admin-email",
     default=DEFAULT_ADMIN_EMAIL,
     show_default=True,
@@ -71,6 +88,8 @@ def command(
     days: float,
     seed: int,
     end: str | None,
+    late_share: float,
+    late_minutes: str,
     admin_email: str,
     admin_password: str,
 ) -> None:
@@ -78,11 +97,16 @@ def command(
 
     Tickets are created, commented on, reassigned, escalated, solved, rated and closed, with
     the SLA metric events that go with them and same-second bursts (from 1100 tickets on, more
-    than 1000 audits in one second). A ticket makes ~8 ticket events and ~33 metric events:
-    for about a million ticket events use --tickets 124000. Prints the counts, the time span
-    and a curl command to try against `zendesk-events serve`.
+    than 1000 audits in one second). A ticket makes ~8 ticket events and ~50 metric events:
+    for about a million ticket events use --tickets 124000. SLA breaches are written in advance
+    (with their future time; turned deleted when the target is met first), and a share of
+    metric events arrives late (--late-share, --late-minutes), as on Zendesk: a client must
+    re-read a window of the metric event export to get them. Also writes the account's ticket
+    fields, groups and SLA policies. Prints the counts, the time span and a curl command to try
+    against `zendesk-events serve`.
     """
     validate_arguments(tickets, days)
+    late = LateArrival.parse(late_share, late_minutes)
     now = None if end is None else parse_since(end)
     with open_store(db) as store:
         with _progress(tickets) as progress:
@@ -96,11 +120,13 @@ def command(
                 admin_email=admin_email,
                 admin_password=admin_password,
                 parallel=tickets >= PARALLEL_MIN_TICKETS,
+                late=late,
             )
         click.echo(f"seeded {store.url}: {report.tickets} tickets")
     for stream, times in report.spans.items():
         when = f"{epoch_to_iso(times[0])} .. {epoch_to_iso(times[1])}" if times else "empty"
         click.echo(f"  {stream}: {report.counts[stream]} events, {when}")
+    click.echo(f"  late metric events: {late.describe()}")
     span = report.spans["ticket_events"]
     start = span[0] if span else report.start
     # The demo password is public; a password of the user's own is never echoed.

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from random import Random
 from typing import Any
 
+from zendesk_events.store import Role
+
 __all__ = [
     "AGENT_NOTE",
     "AGENT_REPLY",
@@ -20,13 +22,17 @@ __all__ = [
     "BILLING",
     "CHANNELS",
     "CHANNEL_NAMES",
+    "CUSTOM_FIELDS",
+    "CUSTOM_STATUSES",
     "FIELD_IMPACT",
     "FIELD_PRODUCT",
     "FIELD_REGION",
     "GROUPS",
+    "GROUP_NAMES",
     "IMPACTS",
     "MACRO_ESCALATE",
     "ONBOARDING",
+    "ORGANIZATIONS",
     "PRIORITIES",
     "PRODUCTS",
     "PRODUCT_NAMES",
@@ -47,6 +53,7 @@ __all__ = [
     "TYPES",
     "VIA_CHANNEL",
     "Cast",
+    "CustomField",
     "Person",
     "make_cast",
 ]
@@ -55,6 +62,19 @@ __all__ = [
 
 GROUPS = (360_000_210_001, 360_000_210_002, 360_000_210_003, 360_000_210_004)
 SUPPORT, BILLING, TIER2, ONBOARDING = GROUPS
+GROUP_NAMES = {SUPPORT: "Support", BILLING: "Billing", TIER2: "Tier 2", ONBOARDING: "Onboarding"}
+
+ORGANIZATIONS = (360_000_310_001, 360_000_310_002, 360_000_310_003, 360_000_310_004)
+"""Organizations some requesters belong to (their tickets get an ``organization_id``)."""
+
+CUSTOM_STATUSES = {
+    "new": 360_000_410_001,
+    "open": 360_000_410_002,
+    "pending": 360_000_410_003,
+    "hold": 360_000_410_004,
+    "solved": 360_000_410_005,
+}
+"""The default custom ticket status of each status category (closed has none of its own)."""
 
 TRIGGER_RECEIVED = 360_000_001_101  # "Notify requester of received request"
 TRIGGER_ROUTE = 360_000_001_102  # "Route by product to a group"
@@ -79,6 +99,54 @@ PRODUCT_NAMES = {
 }
 REGIONS = ("emea", "amer", "apac")
 IMPACTS = ("single_user", "team", "whole_company")
+
+
+@dataclass(frozen=True, slots=True)
+class CustomField:
+    """A drop-down ("tagger") ticket field: its option values double as ticket tags."""
+
+    id: int
+    title: str
+    description: str
+    options: tuple[tuple[int, str, str], ...]
+    """(option id, name, value) in the order agents see them."""
+
+
+CUSTOM_FIELDS = (
+    CustomField(
+        FIELD_PRODUCT,
+        "Product",
+        "Which product the request is about",
+        (
+            (360_010_100_001, "Mobile app", "mobile_app"),
+            (360_010_100_002, "Web portal", "web_portal"),
+            (360_010_100_003, "Public API", "public_api"),
+            (360_010_100_004, "Billing portal", "billing_portal"),
+            (360_010_100_005, "Integrations", "integrations"),
+        ),
+    ),
+    CustomField(
+        FIELD_REGION,
+        "Region",
+        "Where the customer is served from",
+        (
+            (360_010_200_001, "EMEA", "emea"),
+            (360_010_200_002, "AMER", "amer"),
+            (360_010_200_003, "APAC", "apac"),
+        ),
+    ),
+    CustomField(
+        FIELD_IMPACT,
+        "Impact",
+        "How many people the problem affects",
+        (
+            (360_010_300_001, "Single user", "single_user"),
+            (360_010_300_002, "Team", "team"),
+            (360_010_300_003, "Whole company", "whole_company"),
+        ),
+    ),
+)
+"""The account's custom fields (the emulator sets all three; ``ticket_fields`` lists them)."""
 
 PRIORITIES = ("low", "normal", "normal", "normal", "high", "high", "urgent", None)
 TYPES = ("question", "question", "incident", "incident", "problem", "task")
@@ -177,14 +245,13 @@ _CLIENTS = (
     "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
     "Zendesk Support for iOS 5.3",
 )
-_NETS = ("192.0.2.", "198.51.100.", "203.0.113.")  # documentation ranges (RFC 5737)
 RULE_SYSTEM: dict[str, Any] = {
     "client": None,
-    "ip_address": None,
     "location": None,
     "latitude": None,
     "longitude": None,
 }
+"""The ``system`` of an automation's update: the recorded keys, all null (no ``ip_address``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +261,10 @@ class Person:
     id: int
     email: str
     name: str
-    role: str
+    role: Role
     system: dict[str, Any]
     group: int | None = None
+    organization: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,17 +276,15 @@ class Cast:
     requesters: tuple[Person, ...]
 
 
-def _person(rng: Random, pid: int, email: str, role: str, group: int | None = None) -> Person:
+def _person(rng: Random, pid: int, email: str, role: Role, group: int | None = None) -> Person:
     name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
     loc, lat, lon = rng.choice(_LOCATIONS)
-    system = {
-        "client": rng.choice(_CLIENTS),
-        "ip_address": f"{rng.choice(_NETS)}{rng.randint(1, 254)}",
-        "location": loc,
-        "latitude": lat,
-        "longitude": lon,
-    }
-    return Person(pid, email, name, role, system, group)
+    # the recorded ``system`` keys (EMB): no ``ip_address``, which only the audit API has
+    system = {"client": rng.choice(_CLIENTS), "location": loc, "latitude": lat, "longitude": lon}
+    organization = None
+    if role == "end-user" and rng.random() < 0.6:
+        organization = rng.choice(ORGANIZATIONS)
+    return Person(pid, email, name, role, system, group, organization)
 
 
 def make_cast(seed: int, tickets: int, admin_email: str) -> Cast:

@@ -6,6 +6,11 @@ weekday/office-hours weighted arrival process) and each one runs its lifecycle
 so events leave in global time order and get ids that grow with time, as Zendesk's do; memory
 holds the plan (a few numbers per ticket) and the tickets in progress, never the history.
 
+Metric events are written as Zendesk writes them: a breach in advance, with its future time, and
+again (same id, ``deleted: true``) when its target is met first; each row's ``visible_at`` is the
+second Zendesk would have written it, later by the :class:`LateArrival` delay for a share of ticket
+updates (spec §5). The store keeps each row's last version, so it holds the final state.
+
 Bursts are built in, because clients and servers must survive them: the backlog import creates
 at least 1001 tickets in one second when there are >= 1100 tickets, and bulk-tags them in one
 second an hour later (with their metric events: well over 1000 in one second too); the hourly
@@ -26,10 +31,13 @@ from typing import Any
 
 import orjson
 
+from zendesk_events.emulator import objects
 from zendesk_events.emulator.account import Cast, make_cast
-from zendesk_events.emulator.tickets import AUDIT, HistoryItem, TicketPlan, ticket_history
+from zendesk_events.emulator.lateness import DEFAULT_LATE_ARRIVAL, LateArrival
+from zendesk_events.emulator.tickets import Step, TicketPlan, ticket_history
 from zendesk_events.errors import ConfigError, ZendeskEventsError
-from zendesk_events.store import Store, Transaction
+from zendesk_events.store import EventStore, PreparedRows, Store, Transaction, User
+from zendesk_events.store.normalize import metric_event_row
 from zendesk_events.timeutil import epoch_to_iso
 
 __all__ = [
@@ -138,21 +146,21 @@ def plan_tickets(tickets: int, start: int, end: int, seed: int) -> list[TicketPl
 
 def history(
     plans: list[TicketPlan], cast: Cast, *, started: Callable[[int], None] | None = None
-) -> Iterator[HistoryItem]:
-    """All tickets' events merged in (second, ticket, step) order, ids still 0.
+) -> Iterator[Step]:
+    """All tickets' updates merged in (second, ticket, update) order, ids still 0.
 
     A ticket joins the merge when the clock reaches its creation second, so the heap holds
     only tickets in progress. ``started`` is told how many tickets have begun, as they begin.
     """
-    heap: list[tuple[int, int, int, int, dict[str, Any], Iterator[HistoryItem]]] = []
+    heap: list[tuple[int, int, int, Step, Iterator[Step]]] = []
     nxt = 0
     seqs = [0] * (len(plans) + 1)
 
     def admit(plan: TicketPlan) -> None:
         gen = ticket_history(plan, cast)
-        item = next(gen, None)
-        if item is not None:
-            heapq.heappush(heap, (item[0], plan.ticket_id, 0, item[1], item[2], gen))
+        step = next(gen, None)
+        if step is not None:
+            heapq.heappush(heap, (step[0], plan.ticket_id, 0, step, gen))
 
     while nxt < len(plans) or heap:
         while nxt < len(plans) and (not heap or plans[nxt].created <= heap[0][0]):
@@ -162,14 +170,14 @@ def history(
                 started(nxt)
         if not heap:
             continue
-        t, tid, _seq, kind, event, gen = heap[0]
-        yield t, kind, event
-        item = next(gen, None)
-        if item is None:
+        _t, tid, _seq, step, gen = heap[0]
+        yield step
+        following = next(gen, None)
+        if following is None:
             heapq.heappop(heap)
         else:
             seqs[tid] += 1
-            heapq.heapreplace(heap, (item[0], tid, seqs[tid], item[1], item[2], gen))
+            heapq.heapreplace(heap, (following[0], tid, seqs[tid], following, gen))
 
 
 class _Numberer:
@@ -181,31 +189,50 @@ class _Numberer:
         self.last_audit = 0
         self.last_metric = 0
 
-    def audit(self, t: int, event: dict[str, Any]) -> None:
-        nid = _AUDIT_ID_BASE + max(t - _ID_EPOCH, 0) * _ID_PER_SECOND
-        if nid <= self.last_audit:
-            nid = self.last_audit + _ID_STEP
-        event["id"] = audit_id = nid
-        for child in event["child_events"]:
-            nid += _ID_STEP
-            child["id"] = nid
-            if "audit_id" in child:
-                child["audit_id"] = audit_id
-        self.last_audit = nid
+    def audits(self, t: int, events: list[dict[str, Any]]) -> None:
+        """Number one update's audits (and their child events) written at second ``t``."""
+        base = _AUDIT_ID_BASE + max(t - _ID_EPOCH, 0) * _ID_PER_SECOND
+        for event in events:
+            nid = base if base > self.last_audit else self.last_audit + _ID_STEP
+            event["id"] = audit_id = nid
+            for child in event["child_events"]:
+                nid += _ID_STEP
+                child["id"] = nid
+                if "audit_id" in child:
+                    child["audit_id"] = audit_id
+            self.last_audit = nid
 
-    def metric(self, t: int, event: dict[str, Any]) -> None:
+    def metrics(self, t: int, events: list[dict[str, Any]]) -> None:
+        """Number one update's metric events written at second ``t``.
+
+        A breach written again as deleted already has its id (the same row) and keeps it.
+        """
         nid = _METRIC_ID_BASE + max(t - _ID_EPOCH, 0) * _ID_PER_SECOND
-        if nid <= self.last_metric:
-            nid = self.last_metric + _ID_STEP
-        event["id"] = self.last_metric = nid
+        last = self.last_metric
+        for event in events:
+            if event["id"]:
+                continue
+            nid = nid if nid > last else last + _ID_STEP
+            event["id"] = last = nid
+        self.last_metric = last
 
 
-Batch = tuple[list[dict[str, Any]], list[dict[str, Any]], int]
-"""Ticket events, metric events, and how many tickets had begun."""
+Batch = tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]], int]
+"""Ticket events, metric events with the second each becomes visible, tickets begun so far."""
 
 
-def batches(plans: list[TicketPlan], cast: Cast, size: int = BATCH_SIZE) -> Iterator[Batch]:
-    """The numbered history in batches of about ``size`` events (the last may be empty)."""
+def batches(
+    plans: list[TicketPlan],
+    cast: Cast,
+    size: int = BATCH_SIZE,
+    late: LateArrival = DEFAULT_LATE_ARRIVAL,
+    seed: int = 0,
+) -> Iterator[Batch]:
+    """The numbered history in batches of about ``size`` events (the last may be empty).
+
+    A ticket update's metric events are written at its second, or all of them ``late`` (drawn
+    per update from a stream of their own, so lateness never changes the history itself).
+    """
     begun = 0
 
     def started(n: int) -> None:
@@ -213,43 +240,70 @@ def batches(plans: list[TicketPlan], cast: Cast, size: int = BATCH_SIZE) -> Iter
         begun = n
 
     ids = _Numberer()
+    rng = Random(f"late:{seed}")
     audits: list[dict[str, Any]] = []
-    metrics: list[dict[str, Any]] = []
-    for t, kind, event in history(plans, cast, started=started):
-        if kind == AUDIT:
-            ids.audit(t, event)
-            audits.append(event)
-        else:
-            ids.metric(t, event)
-            metrics.append(event)
+    metrics: list[tuple[int, dict[str, Any]]] = []
+    where: dict[int, int] = {}  # metric event id -> its place in this batch
+    for t, step_audits, step_metrics in history(plans, cast, started=started):
+        ids.audits(t, step_audits)
+        audits += step_audits
+        if step_metrics:
+            ids.metrics(t, step_metrics)
+            visible = t + late.delay(rng)  # an update's metric events arrive together
+            for event in step_metrics:
+                place = where.get(event["id"])
+                if place is None:
+                    where[event["id"]] = len(metrics)
+                    metrics.append((visible, event))
+                else:  # a breach turned deleted before its batch left: one row, final state
+                    metrics[place] = (visible, event)
         if len(audits) + len(metrics) >= size:
             yield audits, metrics, begun
-            audits, metrics = [], []
+            audits, metrics, where = [], [], {}
     yield audits, metrics, begun
 
 
-def _local_batches(tickets: int, start: int, end: int, seed: int, email: str) -> Iterator[Batch]:
-    yield from batches(plan_tickets(tickets, start, end, seed), make_cast(seed, tickets, email))
+_Args = tuple[int, int, int, int, str, LateArrival]
+"""tickets, start, end, seed, admin email, lateness: all a worker needs to make the history."""
 
 
-def _produce(queue: Any, tickets: int, start: int, end: int, seed: int, email: str) -> None:
-    """Worker process: generate the batches and pass them on as JSON (cheaper than pickle)."""
+Rows = tuple[PreparedRows, PreparedRows, int]
+"""A batch as table rows: ticket events (with field changes, comments), metric events, and
+tickets begun so far."""
+
+
+def _rows(batch: Batch) -> Rows:
+    audits, metrics, begun = batch
+    tickets = EventStore.prepare("ticket_events", audits)
+    metric_rows = [metric_event_row(event, visible_at) for visible_at, event in metrics]
+    return tickets, PreparedRows("ticket_metric_events", metric_rows, [], []), begun
+
+
+def _local_rows(args: _Args) -> Iterator[Rows]:
+    tickets, start, end, seed, email, late = args
+    plans = plan_tickets(tickets, start, end, seed)
+    for batch in batches(plans, make_cast(seed, tickets, email), late=late, seed=seed):
+        yield _rows(batch)
+
+
+def _produce(queue: Any, args: _Args) -> None:
+    """Worker process: make the rows and pass them on as JSON (cheaper than pickle)."""
     try:
-        for batch in _local_batches(tickets, start, end, seed, email):
-            queue.put(orjson.dumps(batch))
+        for tickets, metrics, begun in _local_rows(args):
+            rows = (tickets.events, tickets.changes, tickets.comments, metrics.events, begun)
+            queue.put(orjson.dumps(rows))
         queue.put(None)
     except BaseException as exc:  # reported to the parent, which raises it there
         queue.put(f"{type(exc).__name__}: {exc}")
 
 
-def _worker_batches(tickets: int, start: int, end: int, seed: int, email: str) -> Iterator[Batch]:
-    # Generating and writing each take about half the time; in two processes they overlap.
-    # The worker derives the same history from the same arguments, so nothing else is sent.
+def _worker_rows(args: _Args) -> Iterator[Rows]:
+    # Making the rows and writing them each take about half the time; in two processes they
+    # overlap. The worker derives the same history from the same arguments, so nothing else
+    # is sent.
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue(maxsize=8)
-    worker = ctx.Process(
-        target=_produce, args=(queue, tickets, start, end, seed, email), daemon=True
-    )
+    worker = ctx.Process(target=_produce, args=(queue, args), daemon=True)
     worker.start()
     try:
         while True:
@@ -263,26 +317,30 @@ def _worker_batches(tickets: int, start: int, end: int, seed: int, email: str) -
                 break
             if isinstance(message, str):
                 raise ZendeskEventsError(f"the seed worker failed: {message}")
-            audits, metrics, begun = orjson.loads(message)
-            yield audits, metrics, begun
+            events, changes, comments, metrics, begun = orjson.loads(message)
+            yield (
+                PreparedRows("ticket_events", _tuples(events), _tuples(changes), _tuples(comments)),
+                PreparedRows("ticket_metric_events", _tuples(metrics), [], []),
+                begun,
+            )
     finally:
         if worker.is_alive():
             worker.terminate()
         worker.join()
 
 
-def _write_people(tx: Transaction, cast: Cast, created_at: str) -> None:
-    # Agents and requesters get the ids the events reference; the store's UserStore.add picks
-    # random ids, so they are written here directly (existing emails are left alone).
-    rows = [
-        (p.id, p.email, p.name, p.role, None, created_at)
-        for p in (cast.admin, *cast.agents, *cast.requesters)
-    ]
-    tx.executemany(
-        "INSERT INTO users (id, email, name, role, password_hash, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        rows,
-    )
+def _tuples(rows: list[list[Any]]) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in rows]
+
+
+def _write_account(store: Store, tx: Transaction, cast: Cast, start: int) -> None:
+    """The people the events name (with those ids) and the account's API objects."""
+    people = (cast.admin, *cast.agents, *cast.requesters)
+    users = [User(p.id, p.email, p.name, p.role) for p in people]
+    store.users.add_known(tx, users, epoch_to_iso(start))
+    store.account.put(tx, "ticket_fields", objects.ticket_fields(start))
+    store.account.put(tx, "groups", objects.groups(start))
+    store.account.put(tx, "sla_policies", objects.sla_policies(start))
 
 
 def seed_store(
@@ -296,13 +354,19 @@ def seed_store(
     admin_email: str | None = DEFAULT_ADMIN_EMAIL,
     admin_password: str | None = DEFAULT_ADMIN_PASSWORD,
     parallel: bool = False,
+    late: LateArrival = DEFAULT_LATE_ARRIVAL,
 ) -> SeedReport:
     """Fill ``store`` with ``days`` of history of ``tickets`` tickets, ending before ``now``.
 
-    The same (tickets, days, seed, now) always writes the same events with the same ids. A
-    ticket makes about 8 audits (``ticket_events``) and about 33 metric events; for a given
+    The same (tickets, days, seed, now, late) always writes the same rows with the same ids. A
+    ticket makes about 8 audits (``ticket_events``) and about 50 metric events; for a given
     number of ticket events pick ``tickets`` = events / 8. Each transaction writes
-    :data:`BATCH_SIZE` events.
+    :data:`BATCH_SIZE` events. The account's ticket fields, groups and SLA policies are written
+    too (``store.account``).
+
+    Every event is written before ``now``; a breach written in advance may carry a later
+    ``time`` (Zendesk serves it once that time has come), and late metric events become
+    visible up to ``late.max_minutes`` after ``now``.
 
     Args:
         store: where to write (events are upserted: re-seeding the same store is harmless).
@@ -318,6 +382,8 @@ def seed_store(
             two cores; the history is the same). The worker is *spawned*, so the caller's
             ``__main__`` must be import-safe (``if __name__ == "__main__":``); the CLI turns it
             on from :data:`PARALLEL_MIN_TICKETS` tickets.
+        late: which ticket updates' metric events arrive late, and how late
+            (``LateArrival(share=0)``: none).
 
     Returns:
         What was written.
@@ -331,21 +397,29 @@ def seed_store(
         now = int(time.time()) // 60 * 60
     end = int(now)
     start = end - int(days * 86_400)
-    cast = make_cast(seed, tickets, admin_email or DEFAULT_ADMIN_EMAIL)
+    email = admin_email or DEFAULT_ADMIN_EMAIL
+    cast = make_cast(seed, tickets, email)
 
     with store.db.transaction() as tx:
-        _write_people(tx, cast, epoch_to_iso(start))
+        _write_account(store, tx, cast, start)
     if admin_email:
         store.users.add(admin_email, "admin", name=cast.admin.name, password=admin_password)
 
-    source = _worker_batches if parallel else _local_batches
-    for audits, metrics, begun in source(tickets, start, end, seed, cast.admin.email):
+    source = _worker_rows if parallel else _local_rows
+    for ticket_rows, metric_rows, begun in source((tickets, start, end, seed, email, late)):
         with store.db.transaction() as tx:
-            store.events.upsert(tx, "ticket_events", audits)
-            store.events.upsert(tx, "ticket_metric_events", metrics)
+            store.events.write(tx, ticket_rows)
+            store.events.write(tx, metric_rows)
         if progress is not None:
             progress(begun)
-    params = {"tickets": tickets, "days": days, "seed": seed, "end": end}
+    params = {
+        "tickets": tickets,
+        "days": days,
+        "seed": seed,
+        "end": end,
+        "late_share": late.share,
+        "late_minutes": [late.min_minutes, late.max_minutes],
+    }
     store.state.set_setting("seed", orjson.dumps(params).decode())
     return SeedReport(
         tickets=tickets,

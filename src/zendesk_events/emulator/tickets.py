@@ -1,11 +1,18 @@
 """One ticket's lifecycle as audit events (spec §3/§4), with its metric events from ``sla.py``.
 
+The audits have the recorded shapes (spec §3): a Create child per field the ticket starts with
+(``subject``, ``requester_id``, ``status``, ``priority`` and ``type`` (either may be null),
+``organization_id``, ``tags`` with ``added_tags``/``removed_tags``, ``custom_status_id``, and one
+per custom field as ``custom_ticket_fields {"<id>": value}``); a Change child per field an update
+sets, with ``previous_value``; a drop-down field's value is also a ticket tag, so setting one
+changes ``tags`` too; automations update as ``updater_id`` -1 with an all-null ``system``.
+
 A ticket is created (by mail, web form, API, chat or as a follow-up of a closed ticket), triaged
 by an agent (sometimes in a bulk triage run: many tickets in one second), goes back and forth
 between agent and requester (open/pending/hold), is solved, asked for a satisfaction rating by an
 automation, maybe rated or reopened, and closed by the hourly "close solved tickets" automation
 (all tickets due in one run share a second). Some tickets are duplicates merged into the ticket
-before them. A ticket has 4-20 audits (about 8 on average) and about 4x as many metric events.
+before them. A ticket has 4-20 audits (about 8 on average) and about 6x as many metric events.
 
 Everything here is plain dicts with ``id`` 0: ``generate.py`` merges all tickets in time order
 and numbers the events, so ids grow with time across tickets as Zendesk's do.
@@ -27,6 +34,7 @@ from zendesk_events.emulator.account import (
     AUTOMATION_PENDING,
     BILLING,
     CHANNEL_NAMES,
+    CUSTOM_STATUSES,
     FIELD_IMPACT,
     FIELD_PRODUCT,
     FIELD_REGION,
@@ -57,15 +65,11 @@ from zendesk_events.emulator.account import (
 from zendesk_events.emulator.sla import SlaTracker
 from zendesk_events.emulator.sla import iso as epoch_to_iso
 
-__all__ = ["AUDIT", "METRIC", "HistoryItem", "TicketPlan", "automation_tick", "ticket_history"]
+__all__ = ["Step", "TicketPlan", "automation_tick", "ticket_history"]
 
-AUDIT = 0
-"""Kind of a history item that belongs to ``ticket_events``."""
-METRIC = 1
-"""Kind of a history item that belongs to ``ticket_metric_events``."""
-
-HistoryItem = tuple[int, int, dict[str, Any]]
-"""``(second, kind, event)``; the event's ids are still 0."""
+Step = tuple[int, list[dict[str, Any]], list[dict[str, Any]]]
+"""One ticket update: ``(second, audits, metric events)`` (ids still 0). Its audits are the
+ticket's (and, for a merge, its target's); its metric events are what the update caused."""
 
 SYSTEM_USER = -1
 """Zendesk's updater id for automations and other system updates."""
@@ -144,9 +148,10 @@ class _Life:
         self.assignee: Person | None = None
         self.group: int | None = None
         self.tags: list[str] = [self.product]
-        self.fields: dict[int, Any] = {}
+        self.fields: dict[int, str] = {FIELD_PRODUCT: self.product}
+        self.custom_status = CUSTOM_STATUSES["new"]
         self.sla = SlaTracker(self.id)
-        self.out: list[HistoryItem] = []
+        self.out: list[dict[str, Any]] = []
 
     # ---- event builders ---------------------------------------------------------------------
 
@@ -159,25 +164,19 @@ class _Life:
         *,
         system: dict[str, Any],
         ticket_id: int | None = None,
-        merged: list[int] | None = None,
     ) -> None:
         self.out.append(
-            (
-                t,
-                AUDIT,
-                {
-                    "id": 0,
-                    "ticket_id": self.id if ticket_id is None else ticket_id,
-                    "timestamp": t,
-                    "created_at": epoch_to_iso(t),
-                    "updater_id": updater,
-                    "via": via,
-                    "event_type": "Audit",
-                    "system": system,
-                    "merged_ticket_ids": merged or [],
-                    "child_events": children,
-                },
-            )
+            {
+                "id": 0,
+                "ticket_id": self.id if ticket_id is None else ticket_id,
+                "timestamp": t,
+                "created_at": epoch_to_iso(t),
+                "updater_id": updater,
+                "via": via,
+                "event_type": "Audit",
+                "system": system,
+                "child_events": children,
+            }
         )
 
     def _comment(
@@ -210,24 +209,45 @@ class _Life:
 
     @staticmethod
     def _child(kind: str, via: str, ref: int | None, **fields: Any) -> dict[str, Any]:
-        return {"id": 0, "via": via, "via_reference_id": ref, "event_type": kind, **fields}
+        return {"id": 0, "via": via, "via_reference_id": ref, **fields, "event_type": kind}
 
+    @staticmethod
     def _change(
-        self, fieldname: str, value: Any, previous: Any, via: str, ref: int | None
+        fieldname: str, value: Any, previous: Any, via: str, ref: int | None
     ) -> dict[str, Any]:
+        # the recorded key order: the field, then event_type, then previous_value
         return {
             "id": 0,
             "via": via,
             "via_reference_id": ref,
-            "event_type": "Change",
             fieldname: value,
+            "event_type": "Change",
             "previous_value": previous,
         }
 
-    def _set_status(self, t: int, new: str, via: str, ref: int | None) -> dict[str, Any]:
+    @staticmethod
+    def _create(fieldname: str, value: Any, via: str, ref: int | None) -> dict[str, Any]:
+        return {
+            "id": 0,
+            "via": via,
+            "via_reference_id": ref,
+            fieldname: value,
+            "event_type": "Create",
+        }
+
+    def _set_status(self, t: int, new: str, via: str, ref: int | None) -> list[dict[str, Any]]:
+        """The ``status`` Change, and the ``custom_status_id`` Change that goes with it.
+
+        Closed is no custom status category: a closed ticket keeps its solved custom status.
+        """
         old, self.status = self.status, new
         self.sla.status_changed(t, old, new)
-        return self._change("status", new, old, via, ref)
+        out = [self._change("status", new, old, via, ref)]
+        custom = CUSTOM_STATUSES.get(new)
+        if custom is not None:
+            out.append(self._change("custom_status_id", custom, self.custom_status, via, ref))
+            self.custom_status = custom
+        return out
 
     def _set_tags(
         self, add: list[str], remove: list[str], via: str, ref: int | None
@@ -240,16 +260,24 @@ class _Life:
             "id": 0,
             "via": via,
             "via_reference_id": ref,
-            "event_type": "Change",
             "tags": list(self.tags),
             "added_tags": added,
             "removed_tags": removed,
+            "event_type": "Change",
             "previous_value": old,
         }
 
+    def _set_field(self, field: int, value: str, via: str, ref: int | None) -> list[dict[str, Any]]:
+        """A drop-down field's Change, and the ``tags`` Change its option value makes."""
+        old = self.fields.get(field)
+        self.fields[field] = value
+        change = self._change("custom_ticket_fields", {str(field): value}, old, via, ref)
+        tags = self._set_tags([value], [old] if old else [], via, ref)
+        return [change, tags] if tags["added_tags"] or tags["removed_tags"] else [change]
+
     def _set_group(self, t: int, group: int, via: str, ref: int | None) -> dict[str, Any]:
         old, self.group = self.group, group
-        self.sla.group_changed(t, group == TIER2)
+        self.sla.group_changed(t, escalated=group == TIER2)
         return self._change("group_id", group, old, via, ref)
 
     def _notify(self, trigger: int, to: int, subject: str) -> dict[str, Any]:
@@ -276,25 +304,40 @@ class _Life:
             updater, system = self.cast.admin.id, self.cast.admin.system
         else:
             updater, system = req.id, req.system
-        create: dict[str, Any] = {
-            "id": 0,
-            "via": via,
-            "via_reference_id": self.plan.follow_up_of,
-            "event_type": "Create",
-            "subject": self.subject,
-            "status": "new",
-            "priority": self.priority,
-            "type": self.type,
-            "requester_id": req.id,
-            "tags": list(self.tags),
-            f"custom_field_{FIELD_PRODUCT}": self.product,
-        }
         if rng.random() < 0.5:
             region = rng.choice(REGIONS)
-            create[f"custom_field_{FIELD_REGION}"] = region
             self.fields[FIELD_REGION] = region
-        self.sla.created(t, self.priority, "new")
-        children = [create, self._comment(t, req.id, rng.choice(REQUESTER_OPEN), True, via)]
+            self.tags.append(region)
+        ref = self.plan.follow_up_of
+        # recorded order (EMB): the comment, then one Create child per field
+        children = [self._comment(t, req.id, rng.choice(REQUESTER_OPEN), True, via)]
+        children += [
+            self._create("subject", self.subject, via, ref),
+            self._create("requester_id", req.id, via, ref),
+            self._create("status", "new", via, ref),
+            self._create("priority", self.priority, via, ref),
+            self._create("type", self.type, via, ref),
+        ]
+        if req.organization is not None:
+            # recorded as a string (EMB, the web-form tickets' organization_id Create)
+            children.append(self._create("organization_id", str(req.organization), via, ref))
+        children.append(
+            {
+                "id": 0,
+                "via": via,
+                "via_reference_id": ref,
+                "tags": list(self.tags),
+                "added_tags": list(self.tags),
+                "removed_tags": [],
+                "event_type": "Create",
+            }
+        )
+        children.append(self._create("custom_status_id", self.custom_status, via, ref))
+        children += [
+            self._create("custom_ticket_fields", {str(field): value}, via, ref)
+            for field, value in self.fields.items()
+        ]
+        self.sla.created(t, self.priority)
         children.append(
             self._notify(TRIGGER_RECEIVED, req.id, f"[Request received] {self.subject}")
         )
@@ -317,7 +360,7 @@ class _Life:
         text = (note, f'<div class="zd-comment"><p dir="auto">{note}</p></div>')
         children = [
             self._comment(t, agent.id, text, False, "Web form"),
-            self._set_status(t, "closed", "Web form", None),
+            *self._set_status(t, "closed", "Web form", None),
         ]
         self._audit(t, agent.id, "Web form", children, system=agent.system)
         note = f'Request #{self.id} "{self.subject}" was closed and merged into this request.'
@@ -329,7 +372,6 @@ class _Life:
             [self._comment(t, agent.id, text, False, "Web form")],
             system=agent.system,
             ticket_id=target,
-            merged=[self.id],
         )
 
     def triage(self, t: int, bulk: bool) -> None:
@@ -346,25 +388,15 @@ class _Life:
             old_type, self.type = self.type, rng.choice(TYPES)
             if old_type != self.type:
                 children.append(self._change("type", self.type, old_type, "Web form", None))
-        impact = rng.choice(IMPACTS)
-        children.append(
-            self._change(
-                f"custom_field_{FIELD_IMPACT}",
-                impact,
-                self.fields.get(FIELD_IMPACT),
-                "Web form",
-                None,
-            )
-        )
-        self.fields[FIELD_IMPACT] = impact
+        children += self._set_field(FIELD_IMPACT, rng.choice(IMPACTS), "Web form", None)
         if bulk or rng.random() < 0.3:
-            children.append(self._set_status(t, "open", "Web form", None))
+            children += self._set_status(t, "open", "Web form", None)
         else:
             nxt = "pending" if rng.random() < 0.6 else "open"
             children.insert(
                 0, self._comment(t, agent.id, rng.choice(AGENT_REPLY), True, "Web form")
             )
-            children.append(self._set_status(t, nxt, "Web form", None))
+            children += self._set_status(t, nxt, "Web form", None)
             self.sla.agent_replied(t, self.status)
             children.append(self._notify(TRIGGER_COMMENT, self.requester.id, self.subject))
         self._audit(t, agent.id, "Web form", children, system=agent.system)
@@ -386,12 +418,10 @@ class _Life:
             self.assignee = new
         elif roll < 0.5:
             cc = rng.choice(self.cast.requesters)
-            children = [self._child("Cc", "Web form", None, recipient=cc.id)]
+            children = [self._child("Cc", "Web form", None, recipients=[cc.id])]
         elif roll < 0.7:
-            region = rng.choice(REGIONS)
-            old = self.fields.get(FIELD_REGION)
-            self.fields[FIELD_REGION] = region
-            children = [self._change(f"custom_field_{FIELD_REGION}", region, old, "Web form", None)]
+            region = rng.choice([r for r in REGIONS if r != self.fields.get(FIELD_REGION)])
+            children = self._set_field(FIELD_REGION, region, "Web form", None)
         else:
             children = [self._comment(t, agent.id, rng.choice(AGENT_NOTE), False, "Web form")]
         self._audit(t, agent.id, "Web form", children, system=agent.system)
@@ -410,7 +440,7 @@ class _Life:
             nxt, text = "open", rng.choice(AGENT_REPLY)
         children = [self._comment(t, agent.id, text, True, "Web form")]
         if self.status != nxt:
-            children.append(self._set_status(t, nxt, "Web form", None))
+            children += self._set_status(t, nxt, "Web form", None)
         self.sla.agent_replied(t, self.status)
         children.append(self._notify(TRIGGER_COMMENT, self.requester.id, self.subject))
         self._audit(t, agent.id, "Web form", children, system=agent.system)
@@ -421,7 +451,7 @@ class _Life:
         children = [self._comment(t, req.id, self.rng.choice(REQUESTER_REPLY), True, via)]
         self.sla.requester_replied(t)
         if self.status != "open":
-            children.append(self._set_status(t, "open", via, None))
+            children += self._set_status(t, "open", via, None)
         if self.assignee is not None:
             children.append(self._notify(TRIGGER_ASSIGNEE, self.assignee.id, self.subject))
         self._audit(t, req.id, via, children, system=req.system)
@@ -430,13 +460,13 @@ class _Life:
         agent = self.assignee or self._agent()
         children = [
             self._comment(t, agent.id, self.rng.choice(AGENT_NOTE), False, "Web form"),
-            self._set_status(t, "open", "Web form", None),
+            *self._set_status(t, "open", "Web form", None),
         ]
         self._audit(t, agent.id, "Web form", children, system=agent.system)
 
     def rule_status(self, t: int, new: str, rule: int) -> None:
         self._audit(
-            t, SYSTEM_USER, "Rule", [self._set_status(t, new, "Rule", rule)], system=RULE_SYSTEM
+            t, SYSTEM_USER, "Rule", self._set_status(t, new, "Rule", rule), system=RULE_SYSTEM
         )
 
     def csat_request(self, t: int) -> None:
@@ -514,26 +544,17 @@ class _Life:
                 return
 
 
-def ticket_history(plan: TicketPlan, cast: Cast) -> Iterator[HistoryItem]:
-    """Every event of one ticket before ``plan.end``, in time order, ids still 0.
+def ticket_history(plan: TicketPlan, cast: Cast) -> Iterator[Step]:
+    """Every update of one ticket before ``plan.end``, in time order, ids still 0.
 
-    Metric events come right after the audit that caused them (same second); breaches come at
-    the second their target passed, so the sequence never goes back in time.
+    An update's audits and metric events all carry its second (the second Zendesk writes them);
+    a pre-written breach's ``time`` may lie after it, even after ``plan.end``: Zendesk holds it
+    until its time comes (spec §5).
     """
     life = _Life(plan, cast)
-    sla = life.sla
     for t, step in life.script():
         if t >= plan.end:
             break
-        sla.due(t)
-        for when, event in sla.drain():
-            yield when, METRIC, event
         step(t)
-        yield from life.out
-        life.out.clear()
-        for when, event in sla.drain():
-            yield when, METRIC, event
-    sla.due(plan.end)
-    for when, event in sla.drain():
-        if when < plan.end:
-            yield when, METRIC, event
+        yield t, life.out, life.sla.drain()
+        life.out = []

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zendesk_events.config import ServerSettings
 from zendesk_events.errors import ConfigError
-from zendesk_events.server import control, incremental
+from zendesk_events.server import account, control, incremental, tickets
 from zendesk_events.server.auth import Authenticator
 from zendesk_events.server.errors import (
     EndpointNotFound,
@@ -91,10 +91,13 @@ def create_app(
     app.state.clock = the_clock
     app.state.limiter = limiter
     app.state.faults = FaultPlan()
+    app.state.authenticator = Authenticator(the_store.users, the_clock)
     app.state.export = incremental.IncrementalExport(
-        settings, the_store, the_clock, limiter, Authenticator(the_store.users, the_clock)
+        settings, the_store, the_clock, limiter, app.state.authenticator
     )
     app.include_router(incremental.router)
+    app.include_router(tickets.router)
+    app.include_router(account.router)
     app.include_router(control.router)
     install_openapi(app)
     _install_error_handlers(app)

@@ -18,7 +18,9 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-from zendesk_events.server.errors import Forbidden, Unauthorized
+from starlette.concurrency import run_in_threadpool
+
+from zendesk_events.server.errors import Forbidden, InvalidToken, Unauthorized
 from zendesk_events.store import User, UserStore
 from zendesk_events.timeutil import Clock
 
@@ -77,12 +79,26 @@ class Authenticator:
         """The admin user the header proves to be.
 
         Raises:
-            Unauthorized: missing, malformed or wrong credentials.
+            Unauthorized: missing, malformed or wrong Basic credentials.
+            InvalidToken: an unknown ``Bearer`` token.
             Forbidden: valid credentials of an agent or end user.
         """
         user = self.cached(header)
         if user is None:
             user = self.verify(header)
+        return self.require_admin(user)
+
+    async def admin(self, header: str | None) -> User:
+        """:meth:`authenticate` for async routes: an uncached check (scrypt) runs in a thread.
+
+        Raises:
+            Unauthorized: missing, malformed or wrong Basic credentials.
+            InvalidToken: an unknown ``Bearer`` token.
+            Forbidden: valid credentials of an agent or end user.
+        """
+        user = self.cached(header)
+        if user is None:
+            user = await run_in_threadpool(self.verify, header)
         return self.require_admin(user)
 
     @staticmethod
@@ -116,7 +132,8 @@ class Authenticator:
         """Check the header against the store (scrypt for passwords) and cache a success.
 
         Raises:
-            Unauthorized: missing, malformed or wrong credentials.
+            Unauthorized: missing, malformed or wrong Basic credentials.
+            InvalidToken: an unknown ``Bearer`` token.
         """
         return self._verify(header)
 
@@ -127,6 +144,8 @@ class Authenticator:
         kind, email, secret = creds
         if kind == "oauth":
             user = self._users.authenticate_oauth_token(secret)
+            if user is None:  # OAuth failures have their own body (spec §6)
+                raise InvalidToken()
         elif kind == "api_token":
             user = self._users.authenticate_api_token(email, secret)
         else:

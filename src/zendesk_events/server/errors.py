@@ -5,15 +5,21 @@ JSON response, so an error body is written in exactly one place (moto's ``except
 
 ```
 ZendeskHTTPError
-├── InvalidStartTime     400  InvalidValue: missing / not an integer / negative
-├── Unauthorized         401  Couldn't authenticate you (+ WWW-Authenticate)
-├── Forbidden            403  not an admin
-├── EndpointNotFound     404  InvalidEndpoint
-├── MethodNotAllowed     405  (+ Allow)
-├── TooRecentStartTime   422  InvalidValue: within the hold-back lag, or in the future
-├── RateLimitExceeded    429  APIRateLimitExceeded (+ Retry-After)
-└── InternalError        500  never a traceback
+├── InvalidStartTime            400  InvalidValue: missing / not an integer / negative
+├── InvalidPaginationParameter  400  a malformed cursor, page[size] or per_page
+├── Unauthorized                401  Couldn't authenticate you (+ WWW-Authenticate: Basic)
+├── InvalidToken                401  invalid_token: a Bearer token we do not know
+├── Forbidden                   403  not an admin (nested body)
+├── EndpointNotFound            404  InvalidEndpoint
+├── RecordNotFound              404  RecordNotFound: no such ticket, no current OAuth token
+├── MethodNotAllowed            405  (+ Allow)
+├── TooRecentStartTime          422  InvalidValue: within the hold-back lag, or in the future
+├── RateLimitExceeded           429  APIRateLimitExceeded (+ Retry-After)
+└── InternalError               500  never a traceback
 ```
+
+Every body is the recorded one (``spec/zendesk-incremental-export.md`` §6-§8 and
+``COVERAGE.md``): bodies are matched by text by some clients, so none is worded from our settings.
 """
 
 from __future__ import annotations
@@ -28,13 +34,15 @@ __all__ = [
     "EndpointNotFound",
     "Forbidden",
     "InternalError",
+    "InvalidPaginationParameter",
     "InvalidStartTime",
+    "InvalidToken",
     "MethodNotAllowed",
     "RateLimitExceeded",
+    "RecordNotFound",
     "TooRecentStartTime",
     "Unauthorized",
     "ZendeskHTTPError",
-    "describe_seconds",
     "render",
 ]
 
@@ -86,15 +94,57 @@ class Unauthorized(ZendeskHTTPError):
         super().__init__(None, headers={"WWW-Authenticate": 'Basic realm="Web Password"'})
 
 
+class InvalidPaginationParameter(ZendeskHTTPError):
+    """A cursor we did not issue, or a page size out of range.
+
+    Zendesk's recorded wordings: ``page[after] is not valid`` for a garbage cursor and
+    ``page[size] cannot be greater than 100`` on endpoints capped at 100 (spec §2b).
+    """
+
+    status = 400
+    error = "InvalidPaginationParameter"
+
+
+class InvalidToken(ZendeskHTTPError):
+    """A ``Bearer`` token that is unknown (revoked, expired, made up).
+
+    Zendesk answers OAuth failures in the OAuth 2.0 error format (``error`` plus
+    ``error_description``, RFC 6750 §3.1), not its usual ``description``. The
+    ``WWW-Authenticate: Bearer`` challenge with the same error is what RFC 6750 §3 asks of a
+    resource server; no recording shows Zendesk's headers, so that header is inferred.
+    """
+
+    status = 401
+    error = "invalid_token"
+    default_description = (
+        "The access token provided is expired, revoked, malformed or invalid for other reasons."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.error, "error_description": self.description}
+
+
 class Forbidden(ZendeskHTTPError):
-    """Authenticated, but incremental exports are for admins only."""
+    """Authenticated, but these endpoints are for admins only.
+
+    The body is nested (``{"error": {"title", "message"}}``), as recorded from 2018 to 2026;
+    the message is the one Zendesk sends since 2026.
+    """
 
     status = 403
     error = "Forbidden"
     default_description = (
-        "You do not have access to this page. Please contact the account owner of this help "
-        "desk for further help."
+        "Access to this resource is restricted. Please contact the account administrator for "
+        "assistance."
     )
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"title": self.error, "message": self.description}}
 
 
 class EndpointNotFound(ZendeskHTTPError):
@@ -102,6 +152,14 @@ class EndpointNotFound(ZendeskHTTPError):
 
     status = 404
     error = "InvalidEndpoint"
+    default_description = "Not found"
+
+
+class RecordNotFound(ZendeskHTTPError):
+    """The path names an object the store does not hold (a ticket id, the current token)."""
+
+    status = 404
+    error = "RecordNotFound"
     default_description = "Not found"
 
 
@@ -118,15 +176,15 @@ class MethodNotAllowed(ZendeskHTTPError):
 
 
 class TooRecentStartTime(ZendeskHTTPError):
-    """``start_time`` lies within the hold-back lag (or in the future)."""
+    """``start_time`` lies within the hold-back lag (or in the future), on ticket_events.
+
+    The text is every recorded body's, verbatim, whatever the lag: clients match it (some the
+    prefix ``Too recent start_time.``, some the whole phrase with "5 minutes").
+    """
 
     status = 422
     error = "InvalidValue"
-
-    def __init__(self, lag: int) -> None:
-        super().__init__(
-            f"Too recent start_time. Use a start_time older than {describe_seconds(lag)}"
-        )
+    default_description = "Too recent start_time. Use a start_time older than 5 minutes"
 
 
 class RateLimitExceeded(ZendeskHTTPError):
@@ -134,7 +192,7 @@ class RateLimitExceeded(ZendeskHTTPError):
 
     status = 429
     error = "APIRateLimitExceeded"
-    default_description = "Number of allowed API requests per minute exceeded"
+    default_description = "Number of allowed incremental export API requests per minute exceeded"
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(headers={"Retry-After": str(max(1, retry_after))})
@@ -146,14 +204,6 @@ class InternalError(ZendeskHTTPError):
     status = 500
     error = "InternalError"
     default_description = "Something went wrong on the server; try again later"
-
-
-def describe_seconds(seconds: int) -> str:
-    """Word a duration as Zendesk does: ``1 minute``, ``5 minutes``, ``90 seconds``."""
-    if seconds % 60 == 0 and seconds > 0:
-        minutes = seconds // 60
-        return "1 minute" if minutes == 1 else f"{minutes} minutes"
-    return "1 second" if seconds == 1 else f"{seconds} seconds"
 
 
 def render(exc: ZendeskHTTPError, extra_headers: Mapping[str, str] | None = None) -> Response:

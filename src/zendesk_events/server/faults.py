@@ -22,7 +22,7 @@ __all__ = ["Fault", "FaultInjector", "FaultPlan"]
 _BODIES: dict[int, dict[str, str]] = {
     429: {
         "error": "APIRateLimitExceeded",
-        "description": "Number of allowed API requests per minute exceeded",
+        "description": "Number of allowed incremental export API requests per minute exceeded",
     },
     500: {"error": "InternalError", "description": "Injected fault: internal server error"},
     502: {"error": "BadGateway", "description": "Injected fault: bad gateway"},

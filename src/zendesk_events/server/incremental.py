@@ -1,6 +1,7 @@
 """Handles the incremental export requests: read params, call the store, shape Zendesk's JSON.
 
-No SQL and no paging logic here: :meth:`EventStore.export_page` decides every page (spec §2);
+No SQL and no paging logic here: :meth:`EventStore.export_page` decides every time-based page
+(spec §2), :meth:`EventStore.metric_cursor_page` every cursor page (§2b);
 this module checks who may ask (auth, budgets, parameters, in Zendesk's order) and joins the
 stored JSON text of the events into the page body without parsing or re-serializing an event,
 because this is the hot path (hundreds of 1000-event pages a second).
@@ -20,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zendesk_events.config import ServerSettings
-from zendesk_events.events import SAMPLE_LIMIT, STREAMS, StreamName
+from zendesk_events.events import PAGE_LIMIT, SAMPLE_LIMIT, STREAMS, StreamName
 from zendesk_events.server.auth import Authenticator
 from zendesk_events.server.errors import (
     InvalidStartTime,
@@ -30,14 +31,25 @@ from zendesk_events.server.errors import (
     render,
 )
 from zendesk_events.server.openapi import operation_docs
+from zendesk_events.server.paging import (
+    cursor_meta_links,
+    origin,
+    page_size,
+    parse_cursor_params,
+    wants_cursor,
+)
 from zendesk_events.server.ratelimit import Bucket, RateLimiter
-from zendesk_events.store import Store
+from zendesk_events.store import CursorPage, Store
 from zendesk_events.timeutil import Clock
 
 __all__ = ["ExportFastPath", "IncrementalExport", "router"]
 
 _DIGITS = re.compile(r"[0-9]{1,20}")
 _JSON = "application/json; charset=utf-8"
+
+CURSOR_PAGE_DEFAULT = 100
+"""Items per cursor page when ``page[size]`` is absent (OAS: "a maximum of 100 records per
+page"); our links always carry ``page[size]``, so only a hand-built request gets this."""
 
 
 class IncrementalExport:
@@ -67,10 +79,19 @@ class IncrementalExport:
         self._base_url = settings.base_url.rstrip("/") if settings.base_url else None
 
     async def respond(self, request: Request, stream: StreamName, sample: bool) -> Response:
-        """Answer one export request; errors are raised with the budget headers attached.
+        """Answer one export request; errors are raised with the budget headers attached."""
+        return await self.answer(
+            request, "sample" if sample else "export", lambda: self._page(request, stream, sample)
+        )
 
-        The order of checks is Zendesk's: auth (401/403), then the budget (429), then the
-        parameters (400/422). Routing (404/405) happened before we were called.
+    async def answer(self, request: Request, bucket: Bucket, page: Callable[[], bytes]) -> Response:
+        """Check who asks and the budget of ``bucket``, then answer with ``page()``'s body.
+
+        Every endpoint counted against an export budget goes through here (the two streams,
+        their samples, the tickets cursor export). The order of checks is Zendesk's: auth
+        (401/403), then the budget (429), then the parameters (400/422, raised by ``page``).
+        Routing (404/405) happened before we were called. Errors are raised with the budget
+        headers attached.
 
         Why the store is called on the event loop rather than in a thread: Python's sqlite3
         releases the GIL around every row step, so a few threads each reading a 1000-row page
@@ -78,7 +99,6 @@ class IncrementalExport:
         2-worker server ~5x slower than doing the same work on the loop. Only the slow,
         uncached credential check (scrypt) goes to a thread.
         """
-        bucket: Bucket = "sample" if sample else "export"
         headers: dict[str, str] = {}
         auth = self.authenticator
         try:
@@ -95,41 +115,73 @@ class IncrementalExport:
             headers = self.limiter.bucket_headers(bucket, state)
             if state is not None and state.exceeded:
                 raise RateLimitExceeded(state.reset)
-            body = self._page(request, stream, sample)
+            body = page()
         except ZendeskHTTPError as exc:
             exc.headers = {**headers, **exc.headers}
             raise
         return Response(body, headers=headers, media_type=_JSON)
 
-    def _start_time(self, request: Request) -> int:
+    def _start_time(self, request: Request, stream: StreamName) -> int | None:
+        """The request's ``start_time``; None when it is too recent on ticket_metric_events.
+
+        Too recent (within the lag, or in the future) is a 422 on ticket_events but an
+        empty page on ticket_metric_events, where a widely used exporter checks access with
+        ``start_time=now`` (spec §7).
+
+        Raises:
+            InvalidStartTime: missing, not digits, or negative.
+            TooRecentStartTime: too recent, on ticket_events.
+        """
         raw = request.query_params.get("start_time")
         if raw is None or not (raw := raw.strip()) or not raw.isascii() or not raw.isdigit():
             raise InvalidStartTime()
-        lag = self.settings.lag
-        if not _DIGITS.fullmatch(raw):  # > 20 digits: an integer, but far in the future
-            raise TooRecentStartTime(lag)
-        start_time = int(raw)
-        if start_time > self.clock.now() - lag:
-            raise TooRecentStartTime(lag)
-        return start_time
+        # > 20 digits: an integer, but far in the future (and not one a database can bind)
+        if not _DIGITS.fullmatch(raw) or int(raw) > self.clock.now() - self.settings.lag:
+            if stream == "ticket_events":
+                raise TooRecentStartTime()
+            return None
+        return int(raw)
 
     def _page(self, request: Request, stream: StreamName, sample: bool) -> bytes:
-        start_time = self._start_time(request)
-        include_comments = stream == "ticket_events" and _wants_comments(request)
+        params = request.query_params
+        if stream == "ticket_metric_events" and not sample and wants_cursor(params):
+            return self._cursor_page(request)
+        start_time = self._start_time(request, stream)
         limit = SAMPLE_LIMIT if sample else self.settings.page_limit
+        if stream == "ticket_events":  # per_page is documented for ticket_events only
+            per_page = page_size(
+                params.get("per_page"), name="per_page", default=limit, maximum=PAGE_LIMIT
+            )
+            limit = min(per_page, limit) if sample else per_page
+        if start_time is None:  # too recent on ticket_metric_events: an empty, final page
+            # end_time = start_time, kept as its digits (it may exceed any integer type)
+            digits = params["start_time"].strip().lstrip("0") or "0"
+            return self._time_body(request, stream, [], digits, True)
+        include_comments = stream == "ticket_events" and _wants_comments(request)
         page = self.store.events.export_page_bytes(
             stream,
             start_time,
             before=int(self.clock.now()) - self.settings.lag,
             limit=limit,
             include_comments=include_comments,
+            late_events=self.settings.late_events,
         )
         items, end_time, end_of_stream = page.items, page.end_time, page.end_of_stream
-        if sample and len(items) > SAMPLE_LIMIT:
+        if sample and len(items) > limit:
             # The store extended a same-second run past the limit; a sample stays at 50 and,
             # as Zendesk does, restarts at the last item's second (end_time - 1 after an
             # extension, see EventStore.export_page).
-            items, end_time, end_of_stream = items[:SAMPLE_LIMIT], end_time - 1, False
+            items, end_time, end_of_stream = items[:limit], end_time - 1, False
+        return self._time_body(request, stream, items, end_time, end_of_stream)
+
+    def _time_body(
+        self,
+        request: Request,
+        stream: StreamName,
+        items: list[bytes],
+        end_time: int | str,
+        end_of_stream: bool,
+    ) -> bytes:
         head = b'{"' + STREAMS[stream].items_key.encode() + b'":['
         tail = b"".join(
             (
@@ -146,12 +198,45 @@ class IncrementalExport:
         )
         return _join_page(head, items, tail)
 
-    def _next_page(self, request: Request, end_time: int) -> str:
+    def _cursor_page(self, request: Request) -> bytes:
+        """A cursor-paged ticket_metric_events page (spec §2b).
+
+        ``start_time`` is required to start a walk and optional to continue one (clients
+        follow ``links.next`` verbatim, and some build the next request from the cursor
+        alone); when given with a cursor it still bounds the walk from below.
+        """
+        params = request.query_params
+        cursor = parse_cursor_params(params, default=CURSOR_PAGE_DEFAULT, maximum=PAGE_LIMIT)
+        start_time: int | None = None
+        too_recent = False
+        if "start_time" in params or not cursor.continues:
+            start_time = self._start_time(request, "ticket_metric_events")
+            too_recent = start_time is None
+        if too_recent:
+            page = CursorPage([], None, None, False)
+        else:
+            page = self.store.events.metric_cursor_page(
+                start_time=start_time,
+                after=cursor.after,
+                before_key=cursor.before,
+                before=int(self.clock.now()) - self.settings.lag,
+                limit=cursor.size,
+                late_events=self.settings.late_events,
+            )
+        meta, links = cursor_meta_links(
+            request,
+            origin(request, self._base_url),
+            cursor.size,
+            page.first,
+            page.last,
+            page.has_more,
+        )
+        tail = b'],"meta":' + orjson.dumps(meta) + b',"links":' + orjson.dumps(links) + b"}"
+        return _join_page(b'{"ticket_metric_events":[', page.items, tail)
+
+    def _next_page(self, request: Request, end_time: int | str) -> str:
         """The same request (``.json`` path, other params kept) starting at ``end_time``."""
-        base = self._base_url
-        if base is None:
-            host = request.headers.get("host") or "localhost"
-            base = f"{request.scope.get('scheme', 'http')}://{host}"
+        base = origin(request, self._base_url)
         path: str = request.scope["path"]
         if not path.endswith(".json"):
             path += ".json"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from zendesk_events.store.account import AccountStore
 from zendesk_events.store.analysis import AnalysisStore
+from zendesk_events.store.audits import audit_from_event
 from zendesk_events.store.database import Database, Transaction, redact_url
-from zendesk_events.store.eventstore import EventStore, PreparedRows, StoredPage
+from zendesk_events.store.eventstore import CursorPage, EventStore, PreparedRows, StoredPage
 from zendesk_events.store.indexes import LookupIndexes
 from zendesk_events.store.schema import migrate
 from zendesk_events.store.state import StateStore, StreamState
+from zendesk_events.store.tickets import TicketPage, TicketStore
 from zendesk_events.store.users import ROLES, Role, User, UserStore
 
 __all__ = [
@@ -16,6 +18,7 @@ __all__ = [
     "ROLES",
     "AccountStore",
     "AnalysisStore",
+    "CursorPage",
     "Database",
     "EventStore",
     "LookupIndexes",
@@ -25,9 +28,12 @@ __all__ = [
     "Store",
     "StoredPage",
     "StreamState",
+    "TicketPage",
+    "TicketStore",
     "Transaction",
     "User",
     "UserStore",
+    "audit_from_event",
     "open_store",
     "redact_url",
 ]
@@ -46,6 +52,7 @@ class Store:
         lookup_indexes: the per-ticket indexes a first backfill defers.
         account: ticket fields, groups and SLA policies.
         analysis: the analysis tables (``analyze``) and the report's numbers.
+        tickets: tickets' current state and audits, folded from the events.
     """
 
     def __init__(self, db: Database) -> None:
@@ -56,6 +63,7 @@ class Store:
         self.lookup_indexes = LookupIndexes(db)
         self.account = AccountStore(db)
         self.analysis = AnalysisStore(db)
+        self.tickets = TicketStore(db)
 
     @property
     def url(self) -> str:

@@ -60,9 +60,14 @@ class AccountStore:
     def raw(self, table: str) -> list[bytes]:
         """Every object of ``table`` as its stored JSON bytes, in the API's order.
 
-        Ticket fields and SLA policies come by ``position`` then id (as Zendesk lists them),
-        groups by id.
+        Ticket fields and SLA policies come by ``position`` then id, groups by name then id
+        (as recorded from ``GET /api/v2/groups.json``), compared by code point so that both
+        databases agree whatever their collation.
         """
+        if table == "groups":
+            rows = self.db.query("SELECT name, id, raw FROM groups", text_as_bytes=True)
+            rows.sort(key=lambda r: (r[0] or b"", int(r[1])))
+            return [r[2] for r in rows]
         order = "position, id" if "position" in _TABLES[table] else "id"
         return [
             r[0]

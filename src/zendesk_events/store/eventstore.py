@@ -14,7 +14,7 @@ from zendesk_events.events import StreamName
 from zendesk_events.store.database import Database, Transaction
 from zendesk_events.store.normalize import append_ticket_event_rows, metric_event_row
 
-__all__ = ["EventStore", "PreparedRows", "StoredPage"]
+__all__ = ["CursorPage", "EventStore", "PreparedRows", "StoredPage"]
 
 Item = TypeVar("Item", str, bytes)
 
@@ -155,6 +155,23 @@ class StoredPage(Generic[Item]):
         return "[" + ",".join(self.items) + "]"
 
 
+@dataclass(frozen=True, slots=True)
+class CursorPage:
+    """One keyset page of metric events, in (timestamp, id) order (spec §2b).
+
+    Attributes:
+        items: each item's stored JSON as UTF-8 bytes.
+        first: (timestamp, id) of the first item; None when empty.
+        last: (timestamp, id) of the last item; None when empty.
+        has_more: more items lie beyond the page in the direction it was read.
+    """
+
+    items: list[bytes]
+    first: tuple[int, int] | None
+    last: tuple[int, int] | None
+    has_more: bool
+
+
 class EventStore:
     """The event tables of one database."""
 
@@ -246,6 +263,7 @@ class EventStore:
         before: int,
         limit: int,
         include_comments: bool = False,
+        late_events: bool = True,
     ) -> StoredPage[str]:
         """The page of ``stream`` starting at ``start_time``, with items older than ``before``.
 
@@ -261,8 +279,13 @@ class EventStore:
           second + 1 instead: nothing lost, nothing looping.
         * fewer than ``limit`` items means ``end_of_stream``; an empty page has
           ``end_time = start_time``.
+
+        ``late_events``: a metric event row is served only once its ``visible_at`` is also
+        older than ``before`` (late, back-dated events, spec §5); False ignores ``visible_at``.
         """
-        return self._export_page(stream, start_time, before, limit, include_comments, False)
+        return self._export_page(
+            stream, start_time, before, limit, include_comments, False, late_events
+        )
 
     def export_page_bytes(
         self,
@@ -272,13 +295,16 @@ class EventStore:
         before: int,
         limit: int,
         include_comments: bool = False,
+        late_events: bool = True,
     ) -> StoredPage[bytes]:
         """:meth:`export_page` with each item as the stored UTF-8 bytes: the server's hot path.
 
         The driver hands the column over without decoding it, so the page body is one
         ``bytes.join`` away: no decode per item and no encode of the ~1 MB body.
         """
-        return self._export_page(stream, start_time, before, limit, include_comments, True)
+        return self._export_page(
+            stream, start_time, before, limit, include_comments, True, late_events
+        )
 
     def _export_page(
         self,
@@ -288,12 +314,13 @@ class EventStore:
         limit: int,
         include_comments: bool,
         as_bytes: bool,
+        late_events: bool,
     ) -> StoredPage[Any]:
         table = "ticket_events" if stream == "ticket_events" else "ticket_metric_events"
         column = "COALESCE(raw_comments, raw)" if include_comments else "raw"
         # Metric events can be written late, back-dated (spec §5): a row is served only once
         # it has been visible for the same hold-back as everything else.
-        visible = " AND visible_at < ?" if table == "ticket_metric_events" else ""
+        visible = " AND visible_at < ?" if late_events and table == "ticket_metric_events" else ""
         extra: tuple[int, ...] = (before,) if visible else ()
         rows = self.db.query(
             f"SELECT timestamp, id, {column} FROM {table} "
@@ -321,6 +348,84 @@ class EventStore:
         single_second = int(page[0][0]) == last_ts
         end_time = last_ts + 1 if not end_of_stream and (extended or single_second) else last_ts
         return StoredPage(items, end_time, end_of_stream)
+
+    def metric_cursor_page(
+        self,
+        *,
+        start_time: int | None,
+        after: tuple[int, int] | None = None,
+        before_key: tuple[int, int] | None = None,
+        before: int,
+        limit: int,
+        late_events: bool = True,
+    ) -> CursorPage:
+        """A keyset page of metric events: the cursor-paged export (spec §2b).
+
+        Keyset on (timestamp, id), the order the time-based export uses, so a walk never
+        repeats or skips an item whatever the page size and however many items share a
+        second; no page is extended.
+
+        Args:
+            start_time: items at or after this second (None: no lower bound).
+            after: items strictly after this (timestamp, id) (``page[after]``).
+            before_key: items strictly before this (timestamp, id) (``page[before]``), the
+                ``limit`` nearest ones, still returned in ascending order.
+            before: items (and, with ``late_events``, rows) older than this second only.
+            limit: items per page.
+            late_events: as in :meth:`export_page`.
+        """
+        if after is not None and before_key is not None:
+            raise ValueError("give after or before_key, not both")
+        vis = " AND visible_at < ?" if late_events else ""
+        head = f"SELECT timestamp, id, raw FROM ticket_metric_events WHERE timestamp < ?{vis} AND "
+        bound: tuple[int, ...] = (before, before) if late_events else (before,)
+        low = "" if start_time is None else " AND timestamp >= ?"
+        low_p: tuple[int, ...] = () if start_time is None else (start_time,)
+        rows: list[tuple[Any, ...]] = []
+        # A cursor inside a crowded second is two index seeks, the rest of its second by id
+        # and then the later (earlier) seconds: one OR-ed condition would make both databases
+        # scan the whole second up to the cursor first (measured: 8x slower in a 12k-item
+        # second), and a UNION ALL does not promise its order.
+        if before_key is None:
+            rest = "timestamp >= ?" if start_time is not None else "1 = 1"
+            rest_p: tuple[int, ...] = low_p
+            if after is not None and (start_time is None or after[0] >= start_time):
+                rows = self._rows(
+                    head + "timestamp = ? AND id > ? ORDER BY id LIMIT ?",
+                    (*bound, after[0], after[1], limit + 1),
+                )
+                rest, rest_p = "timestamp > ?", (after[0],)
+            if len(rows) <= limit:
+                rows += self._rows(
+                    head + f"{rest} ORDER BY timestamp, id LIMIT ?",
+                    (*bound, *rest_p, limit + 1 - len(rows)),
+                )
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+        else:
+            rows = self._rows(
+                head + f"timestamp = ? AND id < ?{low} ORDER BY id DESC LIMIT ?",
+                (*bound, before_key[0], before_key[1], *low_p, limit + 1),
+            )
+            if len(rows) <= limit:
+                rows += self._rows(
+                    head + f"timestamp < ?{low} ORDER BY timestamp DESC, id DESC LIMIT ?",
+                    (*bound, before_key[0], *low_p, limit + 1 - len(rows)),
+                )
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+            rows.reverse()
+        if not rows:
+            return CursorPage([], None, None, False)
+        return CursorPage(
+            [r[2] for r in rows],
+            (int(rows[0][0]), int(rows[0][1])),
+            (int(rows[-1][0]), int(rows[-1][1])),
+            has_more,
+        )
+
+    def _rows(self, sql: str, params: tuple[int, ...]) -> list[tuple[Any, ...]]:
+        return self.db.query(sql, params, text_as_bytes=True)
 
     # ---- inspection -------------------------------------------------------------------------
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
 from zendesk_events.errors import ConfigError
-from zendesk_events.store.database import Database
+from zendesk_events.store.database import Database, Transaction
 
 __all__ = ["ROLES", "Role", "User", "UserStore", "hash_password", "hash_token", "verify_password"]
 
@@ -105,6 +106,17 @@ class UserStore:
                 )
         return User(user_id, email, name or (existing.name if existing else display), role)
 
+    def add_known(self, tx: Transaction, users: Iterable[User], created_at: str) -> None:
+        """Insert users with the ids events already name, without credentials, inside ``tx``.
+
+        For the emulator's cast: an email that exists already is left as it is.
+        """
+        tx.executemany(
+            "INSERT INTO users (id, email, name, role, password_hash, created_at) "
+            "VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING",
+            [(u.id, u.email, u.name, u.role, created_at) for u in users],
+        )
+
     def by_email(self, email: str) -> User | None:
         rows = self.db.query("SELECT id, email, name, role FROM users WHERE email = ?", (email,))
         return User(*rows[0]) if rows else None
@@ -156,3 +168,10 @@ class UserStore:
             (hash_token(token),),
         )
         return User(*rows[0]) if rows else None
+
+    def oauth_token_created_at(self, token: str) -> str | None:
+        """When an OAuth access token was made (ISO 8601), or None if it is unknown."""
+        rows = self.db.query(
+            "SELECT created_at FROM oauth_tokens WHERE token_hash = ?", (hash_token(token),)
+        )
+        return str(rows[0][0]) if rows else None

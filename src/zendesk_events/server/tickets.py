@@ -1,0 +1,194 @@
+"""Handles the ticket endpoints export tools call (spec §10): the cursor-based incremental
+ticket export and one ticket's audits, both read from the stored ticket events.
+
+The state of each ticket is folded in the store (:class:`~zendesk_events.store.TicketStore`)
+and an audit is the stored export item in the Ticket Audits API's shape
+(:func:`~zendesk_events.store.audit_from_event`); this module reads parameters and shapes
+Zendesk's page formats.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from zendesk_events.server.account import LIST_PAGE_LIMIT
+from zendesk_events.server.auth import Authenticator
+from zendesk_events.server.errors import InvalidStartTime, RecordNotFound, TooRecentStartTime
+from zendesk_events.server.incremental import IncrementalExport
+from zendesk_events.server.openapi import endpoint_docs
+from zendesk_events.server.paging import (
+    cursor_meta_links,
+    cursor_slice,
+    decode_cursor,
+    encode_cursor,
+    link,
+    offset_slice,
+    origin,
+    page_size,
+    parse_cursor_params,
+    wants_cursor,
+)
+from zendesk_events.store import Store, audit_from_event
+from zendesk_events.timeutil import iso_to_epoch
+
+__all__ = ["router"]
+
+TICKETS_PAGE_LIMIT = 1000
+"""Tickets per cursor export page (``per_page`` default and maximum)."""
+
+_START_TIME = re.compile(r"([0-9]+)(\.[0-9]+)?")
+"""``start_time`` of the tickets export: whole seconds, or a float such as ``946684800.0``,
+which some export tools send."""
+_TICKET_ID = re.compile(r"[0-9]{1,19}")
+
+
+def _tickets_page(request: Request, export: IncrementalExport) -> bytes:
+    params = request.query_params
+    per_page = page_size(
+        params.get("per_page"),
+        name="per_page",
+        default=TICKETS_PAGE_LIMIT,
+        maximum=TICKETS_PAGE_LIMIT,
+    )
+    before = int(export.clock.now()) - export.settings.lag
+    cursor_text = params.get("cursor")
+    after: tuple[int, int] | None = None
+    start_time: int | None = None
+    if cursor_text is not None:  # continuing: the cursor says where (start_time is not needed)
+        after = decode_cursor(cursor_text, "cursor")
+    else:
+        raw = (params.get("start_time") or "").strip()
+        match = _START_TIME.fullmatch(raw) if raw.isascii() else None
+        if match is None:
+            raise InvalidStartTime()
+        seconds = match.group(1).lstrip("0") or "0"
+        if len(seconds) > 19 or int(seconds) > before:  # as on ticket_events (inferred)
+            raise TooRecentStartTime()
+        start_time = int(seconds)
+    page = export.store.tickets.changed_page(
+        start_time=start_time, after=after, before=before, limit=per_page
+    )
+    base = origin(request, export.settings.base_url)
+    tickets = [{"url": f"{base}/api/v2/tickets/{t['id']}.json", **t} for t in page.tickets]
+    position = page.last if page.last is not None else after
+    after_cursor = None if position is None else encode_cursor(position)
+    after_url = None
+    if after_cursor is not None:
+        kept = [(k, v) for k, v in params.multi_items() if k not in ("cursor", "start_time")]
+        after_url = link(base, request.scope["path"], [*kept, ("cursor", after_cursor)])
+    return orjson.dumps(
+        {
+            "tickets": tickets,
+            "after_url": after_url,
+            "before_url": None,
+            "after_cursor": after_cursor,
+            "before_cursor": None,
+            "end_of_stream": not page.has_more,
+        }
+    )
+
+
+async def tickets_cursor(request: Request) -> Response:
+    """``GET /api/v2/incremental/tickets/cursor``: tickets changed since ``start_time``.
+
+    Counted against the export budget, as Zendesk counts it (its responses carry
+    ``zendesk-ratelimit-incremental-exports``).
+    """
+    export: IncrementalExport = request.app.state.export
+    return await export.answer(request, "export", lambda: _tickets_page(request, export))
+
+
+async def ticket_audits(request: Request) -> Response:
+    """``GET /api/v2/tickets/{ticket_id}/audits``: one ticket's audits, oldest first.
+
+    Cursor pages with ``page[size]`` (at most 100), else offset pages (``page``, ``per_page``,
+    100 a page) with ``next_page``, ``previous_page`` and ``count``. Audits up to now count:
+    this is not an incremental export, so it has no hold-back.
+    """
+    authenticator: Authenticator = request.app.state.authenticator
+    await authenticator.admin(request.headers.get("authorization"))
+    raw_id = str(request.path_params["ticket_id"])
+    if not _TICKET_ID.fullmatch(raw_id) or int(raw_id) >= 2**63:
+        raise RecordNotFound()
+    store: Store = request.app.state.store
+    now = int(request.app.state.clock.now())
+    items = store.tickets.audit_items(int(raw_id), before=now + 1)
+    if not items:
+        raise RecordNotFound()
+    audits = [audit_from_event(item) for item in items]
+    params = request.query_params
+    base = origin(request, request.app.state.settings.base_url)
+    if wants_cursor(params):
+        cursor = parse_cursor_params(params, default=LIST_PAGE_LIMIT, maximum=LIST_PAGE_LIMIT)
+        positions = [(_seconds(item), int(item["id"])) for item in items]
+        chosen, has_more = cursor_slice(positions, cursor)
+        meta, links = cursor_meta_links(
+            request,
+            base,
+            cursor.size,
+            positions[chosen[0]] if chosen else None,
+            positions[chosen[-1]] if chosen else None,
+            has_more,
+        )
+        return _json({"audits": [audits[i] for i in chosen], "meta": meta, "links": links})
+    window, number, per_page = offset_slice(
+        len(audits), params, default=LIST_PAGE_LIMIT, maximum=LIST_PAGE_LIMIT
+    )
+    path = request.scope["path"]
+    kept = [(k, v) for k, v in params.multi_items() if k not in ("page", "per_page")]
+    next_page = previous_page = None
+    if number * per_page < len(audits):
+        next_page = link(
+            base, path, [*kept, ("page", str(number + 1)), ("per_page", str(per_page))]
+        )
+    if number > 1:
+        previous_page = link(
+            base, path, [*kept, ("page", str(number - 1)), ("per_page", str(per_page))]
+        )
+    return _json(
+        {
+            "audits": [audits[i] for i in window],
+            "next_page": next_page,
+            "previous_page": previous_page,
+            "count": len(audits),
+        }
+    )
+
+
+def _seconds(item: dict[str, Any]) -> int:
+    ts = item.get("timestamp")
+    return ts if isinstance(ts, int) else iso_to_epoch(str(item["created_at"]))
+
+
+def _json(body: Any) -> Response:
+    return Response(orjson.dumps(body), media_type="application/json; charset=utf-8")
+
+
+def _build_router() -> APIRouter:
+    router = APIRouter(tags=["Tickets"])
+    for path, endpoint, summary in (
+        (
+            "/api/v2/incremental/tickets/cursor",
+            tickets_cursor,
+            "Incremental ticket export, cursor based",
+        ),
+        ("/api/v2/tickets/{ticket_id}/audits", ticket_audits, "List audits for a ticket"),
+    ):
+        docs = endpoint_docs(endpoint.__name__)
+        router.add_api_route(path, endpoint, methods=["GET"], summary=summary, **docs)
+        router.add_api_route(
+            path + ".json",
+            endpoint,
+            methods=["GET"],
+            include_in_schema=False,
+            name=f"{endpoint.__name__}_json",
+        )
+    return router
+
+
+router = _build_router()
