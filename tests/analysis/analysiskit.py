@@ -116,7 +116,8 @@ def sla(target: int, policy_id: int, title: str) -> dict[str, Any]:
     }
 
 
-def group_sla(target: int, policy_id: int, title: str) -> dict[str, Any]:
+def group_sla(target: int, policy_id: str, title: str) -> dict[str, Any]:
+    """A group SLA: no ``target_in_seconds``, and a string policy id (OAS, LIBZ)."""
     policy = {"id": policy_id, "title": title, "description": None}
     return {"group_sla": {"target": target, "business_hours": False, "policy": policy}}
 
@@ -254,7 +255,7 @@ M102 = [
         1,
         "apply_group_sla",
         T0 + 1800,
-        **group_sla(240, 802, "Tier 2 ownership"),
+        **group_sla(240, "tier2-ownership", "Tier 2 ownership"),
     ),
     metric(2_020_000_101, 102, "group_ownership_time", 1, "breach", T0 + 1800 + 4 * HOUR),
 ]

@@ -105,7 +105,8 @@ STATUS_PERIODS = [
 ]
 
 GROUP_SLA_RUNNING = (
-    102, "group_ownership_time", 1, "group_sla", 802, "Tier 2 ownership", 240, 14400, False,
+    102, "group_ownership_time", 1, "group_sla", "tier2-ownership", "Tier 2 ownership", 240, 14400,
+    False,
     T0 + 1800, T0 + 1800, None, T0 + 1800 + 4 * H, False, None, "running", None, None, None,
     "urgent", TIER2,
 )  # fmt: skip
@@ -117,12 +118,12 @@ SLA_OUTCOMES = [
     # ticket, metric, instance, kind, policy, title, target min, target s, business hours,
     # activated, applied, fulfilled, breach_at, breached, breached_at, outcome, fulfil s,
     # calendar min, business min, priority, group
-    (101, "reply_time", 1, "sla", 801, "Standard", 60, 3600, False, T0, T0, T0 + 600, None,
+    (101, "reply_time", 1, "sla", "801", "Standard", 60, 3600, False, T0, T0, T0 + 600, None,
      False, None, "fulfilled", 600, 10, 10, "normal", SUPPORT),
-    (101, "requester_wait_time", 1, "sla", 801, "Standard", 120, 7200, False, T0, T0, T0 + 3 * H,
+    (101, "requester_wait_time", 1, "sla", "801", "Standard", 120, 7200, False, T0, T0, T0 + 3 * H,
      T0 + 9000, True, T0 + 9000, "breached", 3 * H, 120, 120, "normal", SUPPORT),
     GROUP_SLA_RUNNING,
-    (102, "reply_time", 1, "sla", 803, "Urgent", 30, 1800, False, T0 + 1800, T0 + 1800, None,
+    (102, "reply_time", 1, "sla", "803", "Urgent", 30, 1800, False, T0 + 1800, T0 + 1800, None,
      T0 + H, True, T0 + H, "breached", None, None, None, "urgent", TIER2),
 ]  # fmt: skip
 

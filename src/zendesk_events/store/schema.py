@@ -244,7 +244,7 @@ def _v6(d: Dialect) -> list[str]:
             metric TEXT NOT NULL,
             instance_id BIGINT NOT NULL,
             kind TEXT NOT NULL,
-            policy_id BIGINT,
+            policy_id TEXT,
             policy_title TEXT,
             target_minutes BIGINT,
             target_seconds BIGINT,

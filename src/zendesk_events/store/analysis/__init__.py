@@ -22,7 +22,8 @@
 ``sla_outcomes``
     One row per ticket, metric and instance (``instance_id`` > 0) that an ``apply_sla`` or
     ``apply_group_sla`` event targets. The latest apply event (by time, then id) gives ``kind``
-    (``sla``/``group_sla``), the policy, ``target_minutes``, ``target_seconds``
+    (``sla``/``group_sla``), the policy (``policy_id`` as text: SLA policy ids are integers,
+    group SLA policy ids strings), ``target_minutes``, ``target_seconds``
     (``target_in_seconds``, else target × 60), ``business_hours`` and ``applied_at``.
     ``activated_at``: the instance's first ``activate``. ``fulfilled_at``: its last ``fulfill``,
     unless an ``activate`` comes later (the metric runs again). ``breach_at``: the earliest

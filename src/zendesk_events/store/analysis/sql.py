@@ -238,7 +238,7 @@ INSERT INTO sla_outcomes (ticket_id, metric, instance_id, kind, policy_id, polic
     business_minutes, priority, group_id)
 SELECT ticket_id, metric, instance_id,
        CASE WHEN apply_type = 'apply_sla' THEN 'sla' ELSE 'group_sla' END,
-       {_json_int(d, "sla", "policy", "id")},
+       CAST({_json(d, "sla", "policy", "id")} AS TEXT),
        {_json(d, "sla", "policy", "title")},
        {_json_int(d, "sla", "target")},
        COALESCE({_json_int(d, "sla", "target_in_seconds")}, {_json_int(d, "sla", "target")} * 60),
