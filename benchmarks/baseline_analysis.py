@@ -121,7 +121,7 @@ def aggregates(url: str, as_of: int) -> dict[str, Any]:
     db = Db(url)
     lo, hi = db.q("SELECT MIN(timestamp), MAX(timestamp) FROM ticket_events")[0]
     p = (int(lo), int(hi) + 1)
-    step = DAY if p[1] - p[0] <= 63 * DAY else WEEK
+    step = DAY if p[1] - p[0] <= 21 * DAY else WEEK
     status = _status_rows()
     sla = _sla(db)
     out: dict[str, Any] = {}

@@ -84,3 +84,14 @@ def test_a_period_keeps_only_what_lies_in_it(store_url: str) -> None:
     assert data.events_per_day == [(D0, "Mail", 1), (D0, "Web form", 1)]
     assert data.transitions == [("open", "solved", 1), ("pending", "open", 1)]
     assert data.sla_by_metric == [] and data.sla_running == []
+
+
+def test_a_long_period_gives_weekly_sla_rates_from_mondays(store_url: str) -> None:
+    with open_store(store_url) as store:
+        whole_history(store)
+        store.analysis.update(as_of=T0 + 4 * H)
+        data = store.analysis.report_data(T0 - 30 * DAY, T0 + 10 * DAY)
+    assert data.step == 7 * DAY
+    # T0 is a Monday, 09:00 UTC: its week starts at D0
+    assert data.sla_by_metric == [(D0, "reply_time", 2, 1), (D0, "requester_wait_time", 1, 1)]
+    assert data.events_per_day[0] == (D0, "API", 1)  # events stay per day

@@ -62,8 +62,9 @@ def _case(expr: str, buckets: tuple[tuple[str, int | None], ...]) -> str:
 
 
 def bucket_for(since: int, until: int) -> int:
-    """The SLA series' step: a day for periods up to nine weeks, else a week."""
-    return DAY if until - since <= 63 * DAY else WEEK
+    """The SLA series' step: a day for periods up to three weeks, else a week (a rate per day
+    of a few instances is noise)."""
+    return DAY if until - since <= 21 * DAY else WEEK
 
 
 def _floor(expr: str, step: int) -> str:
