@@ -1,1 +1,0 @@
-"""Fixtures of the live tests (the helpers live in livekit.py)."""
