@@ -199,6 +199,7 @@ class LiveDesk:
         self.poll = poll
         self._horizon = int(clock.now())
         self._horizon_lock = threading.Lock()
+        self._process_lock = threading.Lock()
         self.traffic = Traffic(seed, traffic, self._cast()) if traffic else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -213,7 +214,11 @@ class LiveDesk:
 
     @contextmanager
     def _write(self, t: int | None = None) -> Iterator[_Write]:
-        with self.store.db.transaction() as tx:
+        # Writers of this process queue on a lock of their own first: the database's lock
+        # serialises them anyway, and SQLite's busy handler would make each waiting writer
+        # sleep and poll instead of taking its turn (measured: 4 clients got half the writes
+        # a second of one). The database lock still serialises the other processes.
+        with self._process_lock, self.store.db.transaction() as tx:
             self.store.live.lock(tx)
             write = _Write(self, tx, int(self.clock.now()) if t is None else t)
             yield write
