@@ -10,8 +10,9 @@ import pytest
 from recorded import load
 from zendesk_events.emulator import triggers
 from zendesk_events.emulator.account import RULE_SYSTEM
+from zendesk_events.emulator.audit import Actor, Comment, Update
 from zendesk_events.emulator.rules import AccountRules
-from zendesk_events.emulator.ticket import Actor, Comment, Ticket, Update
+from zendesk_events.emulator.ticket import Ticket
 
 RECORDED = {t["title"]: t for t in load("triggers_standard_2023")["triggers"]}
 ADMIN, AGENT, OTHER_AGENT, USER = 11, 12, 13, 21

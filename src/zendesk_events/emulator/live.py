@@ -29,6 +29,7 @@ import orjson
 
 from zendesk_events.emulator import objects
 from zendesk_events.emulator.account import Cast, make_cast
+from zendesk_events.emulator.audit import Actor, Update
 from zendesk_events.emulator.automations import BY_KIND
 from zendesk_events.emulator.generate import DEFAULT_ADMIN_EMAIL
 from zendesk_events.emulator.ids import Numberer
@@ -36,7 +37,7 @@ from zendesk_events.emulator.lateness import DEFAULT_LATE_ARRIVAL, LateArrival
 from zendesk_events.emulator.policies import validate_policy
 from zendesk_events.emulator.requests import Directory, parse_ticket
 from zendesk_events.emulator.rules import AccountRules
-from zendesk_events.emulator.ticket import Actor, Ticket, Update
+from zendesk_events.emulator.ticket import Ticket
 from zendesk_events.emulator.traffic import Traffic
 from zendesk_events.errors import RecordError, RecordNotFoundError
 from zendesk_events.store import EventStore, Store, Transaction, User

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from zendesk_events.emulator.account import VIA_CHANNEL
+from zendesk_events.emulator.audit import Comment, Update
 from zendesk_events.emulator.policies import PRIORITIES
 from zendesk_events.emulator.rules import AccountRules
-from zendesk_events.emulator.ticket import Comment, Ticket, Update
+from zendesk_events.emulator.ticket import Ticket
 from zendesk_events.errors import RecordInvalidError
 
 __all__ = ["DESCRIPTION_FIELD", "Directory", "comment_html", "parse_ticket"]

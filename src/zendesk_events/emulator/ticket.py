@@ -28,40 +28,28 @@ What a write produces, and the evidence (COVERAGE.md labels each):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from zendesk_events.emulator import triggers
-from zendesk_events.emulator.account import CUSTOM_STATUSES, RULE_SYSTEM, VIA_CHANNEL
+from zendesk_events.emulator.account import CUSTOM_STATUSES, VIA_CHANNEL
+from zendesk_events.emulator.audit import (
+    EMPTY_SOURCE,
+    SYSTEM,
+    Actor,
+    Comment,
+    Update,
+    audit,
+    child,
+    comment_child,
+    field_child,
+)
 from zendesk_events.emulator.automations import Automation, next_due
 from zendesk_events.emulator.sla import SlaPolicy, SlaTracker, iso
 from zendesk_events.errors import RecordInvalidError
 from zendesk_events.store import LiveRow
 from zendesk_events.store.normalize import dumps
 
-__all__ = [
-    "SIMPLE_FIELDS",
-    "SYSTEM",
-    "Account",
-    "Actor",
-    "Comment",
-    "Ticket",
-    "Update",
-    "note_audit",
-]
-
-SIMPLE_FIELDS = (
-    "subject",
-    "requester_id",
-    "assignee_id",
-    "group_id",
-    "organization_id",
-    "priority",
-    "type",
-    "status",
-    "external_id",
-)
-"""The ticket's own fields an :class:`Update` may set (tags and custom fields apart)."""
+__all__ = ["Account", "Ticket"]
 
 _CREATE_ORDER = (
     "subject",
@@ -85,80 +73,6 @@ _CHANGE_ORDER = (
     "type",
 )
 """Change children of the ticket's own fields (status, tags and custom fields come after)."""
-
-_EMPTY_SOURCE: dict[str, Any] = {"from": {}, "to": {}, "rel": None}
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who makes a write: an API caller, a person of the seeded lifecycle, or the system.
-
-    Attributes:
-        id: the user's id (-1: Zendesk itself, for automations).
-        role: ``admin``, ``agent``, ``end-user`` or ``system``.
-        system: the audit's ``system`` (client, location, latitude, longitude).
-    """
-
-    id: int
-    role: str
-    system: dict[str, Any]
-
-    @property
-    def is_agent(self) -> bool:
-        return self.role in ("admin", "agent")
-
-
-SYSTEM = Actor(-1, "system", RULE_SYSTEM)
-"""Automations: ``updater_id`` -1, ``via`` "Rule", all-null ``system`` (recorded)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Comment:
-    """A comment a write adds.
-
-    Attributes:
-        body: plain text.
-        html_body: its HTML.
-        public: a public reply (True) or an internal note (False).
-        author_id: who wrote it.
-        author_role: the author's role (an end user's comment opens the ticket, an agent's
-            public one is a reply for the SLA).
-        source: the comment ``via.source`` (default: empty, as recorded for API comments).
-    """
-
-    body: str
-    html_body: str
-    public: bool
-    author_id: int
-    author_role: str
-    source: dict[str, Any] | None = None
-
-
-@dataclass(slots=True)
-class Update:
-    """What one write asks of a ticket, already checked (a request body or a lifecycle step).
-
-    Attributes:
-        fields: values of :data:`SIMPLE_FIELDS` to set (a key present means "set it").
-        tags: the whole new tag list (None: keep).
-        add_tags: tags to add.
-        remove_tags: tags to remove.
-        custom_fields: custom field id -> value.
-        comment: a comment to add.
-        collaborators: users to add as CCs (a ``Cc`` child).
-        rating: a satisfaction rating ``(score, comment)`` (a ``SatisfactionRating`` child).
-        rule: ``("Rule", macro id)`` when a macro set the fields: their children carry it.
-    """
-
-    fields: dict[str, Any] = field(default_factory=dict)
-    tags: list[str] | None = None
-    add_tags: Sequence[str] = ()
-    remove_tags: Sequence[str] = ()
-    custom_fields: dict[int, Any] = field(default_factory=dict)
-    comment: Comment | None = None
-    collaborators: Sequence[int] = ()
-    rating: tuple[str, str] | None = None
-    rule: tuple[str, int | None] | None = None
 
 
 class Account(Protocol):
@@ -192,58 +106,6 @@ class Account(Protocol):
         ...
 
 
-def _child(kind: str, via: str, ref: int | None, **payload: Any) -> dict[str, Any]:
-    return {"id": 0, "via": via, "via_reference_id": ref, **payload, "event_type": kind}
-
-
-def _field_child(
-    kind: str, name: str, value: Any, previous: Any, via: str, ref: int | None
-) -> dict[str, Any]:
-    child = {"id": 0, "via": via, "via_reference_id": ref, name: value, "event_type": kind}
-    if kind == "Change":
-        # the recorded key order: the field, then event_type, then previous_value
-        child["previous_value"] = previous
-    return child
-
-
-def _audit(
-    ticket_id: int, t: int, actor: Actor, via: str, children: list[dict[str, Any]]
-) -> dict[str, Any]:
-    return {
-        "id": 0,
-        "ticket_id": ticket_id,
-        "timestamp": t,
-        "created_at": iso(t),
-        "updater_id": actor.id,
-        "via": via,
-        "event_type": "Audit",
-        "system": actor.system,
-        "child_events": children,
-    }
-
-
-def _comment_child(t: int, via: str, comment: Comment) -> dict[str, Any]:
-    return {
-        "id": 0,
-        "event_type": "Comment",
-        "type": "Comment",
-        "author_id": comment.author_id,
-        "body": comment.body,
-        "html_body": comment.html_body,
-        "public": comment.public,
-        "attachments": [],
-        "audit_id": 0,
-        "created_at": iso(t),
-        "via": {"channel": VIA_CHANNEL.get(via, "api"), "source": comment.source or _EMPTY_SOURCE},
-        "via_reference_id": None,
-    }
-
-
-def note_audit(ticket_id: int, t: int, actor: Actor, via: str, comment: Comment) -> dict[str, Any]:
-    """An audit holding only a comment (the note a merge leaves on the ticket merged into)."""
-    return _audit(ticket_id, t, actor, via, [_comment_child(t, via, comment)])
-
-
 class Ticket:
     """One ticket's state, and what a write does to it.
 
@@ -257,7 +119,7 @@ class Ticket:
         self.created = 0
         self.updated = 0
         self.via = "API"
-        self.via_source: dict[str, Any] = dict(_EMPTY_SOURCE)
+        self.via_source: dict[str, Any] = dict(EMPTY_SOURCE)
         self.subject: str | None = None
         self.description: str | None = None
         self.requester_id = 0
@@ -501,24 +363,24 @@ class Ticket:
         ref = follow_up_of
         children: list[dict[str, Any]] = []
         if comment is not None:
-            children.append(_comment_child(t, via, comment))
+            children.append(comment_child(t, via, comment))
         for name in _CREATE_ORDER:
             value = getattr(self, name)
             if name in ("assignee_id", "group_id", "organization_id") and value is None:
                 continue
             if name == "organization_id":
                 value = str(value)  # recorded as a string (EMB)
-            children.append(_field_child("Create", name, value, None, via, ref))
+            children.append(field_child("Create", name, value, None, via, ref))
         if tags:  # recorded: a ticket created without tags has no tags Create (ZCAS)
             children.append(
-                _child("Create", via, ref, tags=list(tags), added_tags=list(tags), removed_tags=[])
+                child("Create", via, ref, tags=list(tags), added_tags=list(tags), removed_tags=[])
             )
         children.append(
-            _field_child("Create", "custom_status_id", self.custom_status_id, None, via, ref)
+            field_child("Create", "custom_status_id", self.custom_status_id, None, via, ref)
         )
         for fid, value in self.custom.items():
             children.append(
-                _field_child("Create", "custom_ticket_fields", {str(fid): value}, None, via, ref)
+                field_child("Create", "custom_ticket_fields", {str(fid): value}, None, via, ref)
             )
 
         # the account's own triggers on a new ticket (ours), then the standard ones
@@ -526,7 +388,7 @@ class Ticket:
         if routed is not None:
             self.group_id = routed
             children.append(
-                _field_child("Change", "group_id", routed, None, "Rule", triggers.TRIGGER_ROUTE)
+                field_child("Change", "group_id", routed, None, "Rule", triggers.TRIGGER_ROUTE)
             )
         if triggers.wants_vip_tag(self.organization_id, self.tags):
             children.append(self._tags_change(["vip"], [], "Rule", triggers.TRIGGER_VIP))
@@ -543,7 +405,7 @@ class Ticket:
                 self.solved_at = t
             elif self.status == "pending":
                 self.pending_since = t
-        return self, _audit(ticket_id, t, actor, via, children)
+        return self, audit(ticket_id, t, actor, via, children)
 
     def check_writable(self) -> None:
         """Raise what Zendesk answers to an update of this ticket, if it refuses any.
@@ -574,7 +436,7 @@ class Ticket:
         policy_before = self.sla.policy
         children: list[dict[str, Any]] = []
         if comment is not None:
-            children.append(_comment_child(t, via, comment))
+            children.append(comment_child(t, via, comment))
             if comment.public:
                 self.is_public = True
 
@@ -602,7 +464,7 @@ class Ticket:
             setattr(self, name, new)
             if name == "organization_id":
                 old, new = (None if old is None else str(old)), (None if new is None else str(new))
-            children.append(_field_child("Change", name, new, old, field_via, ref))
+            children.append(field_child("Change", name, new, old, field_via, ref))
         add, remove = list(update.add_tags), list(update.remove_tags)
         if update.tags is not None:
             add += [x for x in update.tags if x not in self.tags]
@@ -613,7 +475,7 @@ class Ticket:
                 continue
             self.custom[fid] = value
             children.append(
-                _field_child(
+                field_child(
                     "Change", "custom_ticket_fields", {str(fid): value}, old, field_via, ref
                 )
             )
@@ -632,10 +494,10 @@ class Ticket:
             new_ccs = [c for c in update.collaborators if c not in self.collaborators]
             if new_ccs:
                 self.collaborators += new_ccs
-                children.append(_child("Cc", via, None, recipients=new_ccs))
+                children.append(child("Cc", via, None, recipients=new_ccs))
         if update.rating is not None:
             score, text = update.rating
-            rating_child = _child(
+            rating_child = child(
                 "SatisfactionRating",
                 via,
                 None,
@@ -669,7 +531,7 @@ class Ticket:
         if public and comment is not None and comment.author_role in ("admin", "agent"):
             self.sla.agent_replied(t, self.status)
         self.updated = t
-        return _audit(self.id, t, actor, via, children)
+        return audit(self.id, t, actor, via, children)
 
     def automate(self, t: int, automation: Automation, account: Account) -> dict[str, Any]:
         """An automation run at ``t`` (``updater_id`` -1, via "Rule"); returns its audit."""
@@ -678,7 +540,7 @@ class Ticket:
         if automation.kind == "csat":
             self.csat_sent = True
             children = [
-                _child(
+                child(
                     "Notification",
                     "Rule",
                     automation.id,
@@ -701,7 +563,7 @@ class Ticket:
         if self.status != status_before:
             self.sla.status_changed(t, status_before, self.status)
         self.updated = t
-        return _audit(self.id, t, SYSTEM, "Rule", children)
+        return audit(self.id, t, SYSTEM, "Rule", children)
 
     def delete(self, t: int, actor: Actor, via: str) -> dict[str, Any]:
         """Soft-delete: an audit whose ``status`` Change is ``deleted`` (inferred: the
@@ -711,8 +573,8 @@ class Ticket:
         self.deleted = True
         self.sla.discard(t)
         self.updated = t
-        child = _field_child("Change", "status", "deleted", old, via, None)
-        return _audit(self.id, t, actor, via, [child])
+        change = field_child("Change", "status", "deleted", old, via, None)
+        return audit(self.id, t, actor, via, [change])
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -744,11 +606,11 @@ class Ticket:
             self.solved_at = t
         if new == "pending":
             self.pending_since = t
-        out = [_field_child("Change", "status", new, old, via, ref)]
+        out = [field_child("Change", "status", new, old, via, ref)]
         custom = CUSTOM_STATUSES.get(new)
         if custom is not None and custom != self.custom_status_id:
             out.append(
-                _field_child("Change", "custom_status_id", custom, self.custom_status_id, via, ref)
+                field_child("Change", "custom_status_id", custom, self.custom_status_id, via, ref)
             )
             self.custom_status_id = custom
         return out
@@ -779,7 +641,7 @@ class Ticket:
         )
         for notice in triggers.notifications(write, account.agent_ids):
             children.append(
-                _child(
+                child(
                     "Notification",
                     "Rule",
                     notice.trigger,

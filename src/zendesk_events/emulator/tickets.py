@@ -48,8 +48,9 @@ from zendesk_events.emulator.account import (
     Cast,
     Person,
 )
+from zendesk_events.emulator.audit import Actor, Comment, Update, note_audit
 from zendesk_events.emulator.rules import AccountRules
-from zendesk_events.emulator.ticket import Actor, Comment, Ticket, Update, note_audit
+from zendesk_events.emulator.ticket import Ticket
 
 __all__ = ["Step", "TicketPlan", "actor_of", "ticket_history", "triage_run"]
 

@@ -41,7 +41,8 @@ from zendesk_events.emulator.account import (
     Cast,
     Person,
 )
-from zendesk_events.emulator.ticket import Actor, Comment, Ticket, Update
+from zendesk_events.emulator.audit import Actor, Comment, Update
+from zendesk_events.emulator.ticket import Ticket
 from zendesk_events.emulator.tickets import actor_of
 from zendesk_events.errors import ConfigError
 
