@@ -251,3 +251,74 @@ def test_a_server_without_an_emulated_account_takes_no_writes(
             body = {"ticket": {"comment": {"body": "x"}}}
             r = httpx.post(url + "/api/v2/tickets.json", json=body, headers=admin)
             assert (r.status_code, r.json()["error"]) == (404, "InvalidEndpoint")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ticket": {"comment": {"body": "x"}, "via": {"channel": {}}}},
+        {
+            "ticket": {
+                "comment": {"body": "x"},
+                "custom_fields": [{"id": 360010000101, "value": []}],
+            }
+        },
+        {"ticket": {"comment": {"body": "x"}, "tags": "not a list"}},
+        {"ticket": {"comment": {"body": "x"}, "description": {}}},
+        {"ticket": {"comment": {"body": "x", "public": "yes"}}},
+        {"ticket": {"comment": {"body": "x"}, "assignee_id": 2**70}},
+        {"ticket": "a string"},
+    ],
+)
+def test_odd_ticket_bodies_are_refused_in_zendesks_shape(acct: Live, body: Any) -> None:
+    """Found by fuzzing the documented schema: each was a 500 or went through unchecked."""
+    r = acct.call("POST", "/api/v2/tickets.json", body)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "RecordInvalid" and r.json()["details"]
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {"title": "x", "policy_metrics": [{"priority": "low", "metric": {}, "target": 1}]},
+        {"title": "x", "filter": {"all": [{"field": "type", "operator": {}, "value": 1}]}},
+        {"title": "x", "policy_metrics": None},
+        {"title": "x", "position": None},
+    ],
+)
+def test_odd_policy_bodies_are_refused_in_zendesks_shape(acct: Live, policy: Any) -> None:
+    r = acct.call("POST", "/api/v2/slas/policies.json", {"sla_policy": policy})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "RecordInvalid"
+
+
+def test_nul_characters_are_dropped_and_json_integers_taken(acct: Live) -> None:
+    agent = acct.ids["agent@example.com"]
+    body = {
+        "ticket": {
+            "subject": "Pri\u0000nter",
+            "comment": {"body": "x\u0000y"},
+            "assignee_id": float(agent),
+        }
+    }
+    r = acct.call("POST", "/api/v2/tickets.json", body)
+    assert r.status_code == 201, r.text
+    ticket = r.json()["ticket"]
+    assert ticket["subject"] == "Printer" and ticket["description"] == "xy"
+    assert ticket["assignee_id"] == agent
+    policy = {
+        "sla_policy": {
+            "title": "x",
+            "position": 2.0,
+            "policy_metrics": [{"priority": "low", "metric": "first_reply_time", "target": 5.0}],
+        }
+    }
+    r = acct.call("POST", "/api/v2/slas/policies.json", policy)
+    assert r.status_code == 201 and r.json()["sla_policy"]["position"] == 2
+
+
+def test_a_405_names_every_method_of_the_path(acct: Live) -> None:
+    r = acct.client.request("PATCH", acct.url + "/api/v2/tickets.json", headers=acct.admin)
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+    r = acct.client.request("PATCH", acct.url + "/api/v2/tickets/1.json", headers=acct.admin)
+    assert r.status_code == 405 and r.headers["allow"] == "DELETE, GET, PUT"

@@ -31,6 +31,7 @@ __all__ = [
     "PolicyRule",
     "resolve",
     "validate_policy",
+    "without_nul",
 ]
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -226,8 +227,29 @@ def _invalid(key: str, text: str, error: str = "InvalidValue") -> RecordInvalidE
     return RecordInvalidError({key: [{"description": text, "error": error}]})
 
 
-def _check_conditions(items: Any, key: str) -> list[dict[str, Any]]:
-    if items is None:
+def without_nul(value: Any) -> Any:
+    """``value`` with every NUL character removed from its strings and keys (ours: no database
+    keeps one in text; the rest of a body is kept as sent)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
+def _whole(value: Any) -> int | None:
+    """A JSON integer (``7`` or ``7.0``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else None
+
+
+def _check_conditions(items: Any, key: str, given: bool) -> list[dict[str, Any]]:
+    if items is None and not given:
         return []
     if not isinstance(items, list):
         raise _invalid("filter", f"Filter: {key} must be a list of conditions")
@@ -239,7 +261,7 @@ def _check_conditions(items: Any, key: str) -> list[dict[str, Any]]:
         if not _field_of(field):
             raise _invalid("filter", f"Filter: the field {field!r} is not supported here")
         allowed = _OPERATORS.get(field, _DEFAULT_OPERATORS)
-        if operator not in allowed:
+        if not isinstance(operator, str) or operator not in allowed:
             raise _invalid(
                 "filter",
                 f"Filter: {field} takes the operators {', '.join(sorted(allowed))}",
@@ -248,8 +270,8 @@ def _check_conditions(items: Any, key: str) -> list[dict[str, Any]]:
     return out
 
 
-def _check_metrics(items: Any) -> list[dict[str, Any]]:
-    if items is None:
+def _check_metrics(items: Any, given: bool) -> list[dict[str, Any]]:
+    if items is None and not given:
         return []
     if not isinstance(items, list):
         raise _invalid("policy_metrics", "Policy metrics: must be a list")
@@ -259,10 +281,10 @@ def _check_metrics(items: Any) -> list[dict[str, Any]]:
             raise _invalid("policy_metrics", "Policy metrics: each must be an object")
         if m.get("priority") not in PRIORITIES:
             raise _invalid("policy_metrics", "Policy metrics: Priority: is invalid")
-        if m.get("metric") not in TARGET_METRICS:
+        if not isinstance(m.get("metric"), str) or m["metric"] not in TARGET_METRICS:
             raise _invalid("policy_metrics", "Policy metrics: Metric: is invalid")
-        target = m.get("target")
-        if isinstance(target, bool) or not isinstance(target, int) or target < 1:
+        target = _whole(m.get("target"))
+        if target is None or target < 1 or target >= 2**31:
             raise _invalid("policy_metrics", "Policy metrics: Target: must be a whole number >= 1")
         business = m.get("business_hours", False)
         if not isinstance(business, bool):
@@ -291,6 +313,7 @@ def validate_policy(body: Any, *, creating: bool) -> dict[str, Any]:
     """
     if not isinstance(body, dict):
         raise _invalid("base", "sla_policy: must be an object")
+    body = without_nul(body)
     out: dict[str, Any] = {}
     if "title" in body or creating:
         title = body.get("title")
@@ -301,19 +324,19 @@ def validate_policy(body: Any, *, creating: bool) -> dict[str, Any]:
         if body["description"] is not None and not isinstance(body["description"], str):
             raise _invalid("description", "Description: is invalid")
         out["description"] = body["description"]
-    if "position" in body and body["position"] is not None:
-        position = body["position"]
-        if isinstance(position, bool) or not isinstance(position, int) or position < 1:
+    if "position" in body:
+        position = _whole(body["position"])
+        if position is None or position < 1 or position >= 2**31:
             raise _invalid("position", "Position: must be a whole number >= 1")
         out["position"] = position
     if "filter" in body or creating:
-        flt = body.get("filter") or {}
+        flt = body.get("filter", {})
         if not isinstance(flt, dict):
             raise _invalid("filter", "Filter: must be an object with all and any")
         out["filter"] = {
-            "all": _check_conditions(flt.get("all"), "all"),
-            "any": _check_conditions(flt.get("any"), "any"),
+            "all": _check_conditions(flt.get("all"), "all", "all" in flt),
+            "any": _check_conditions(flt.get("any"), "any", "any" in flt),
         }
     if "policy_metrics" in body or creating:
-        out["policy_metrics"] = _check_metrics(body.get("policy_metrics"))
+        out["policy_metrics"] = _check_metrics(body.get("policy_metrics"), "policy_metrics" in body)
     return out

@@ -27,7 +27,7 @@ from typing import Any
 
 from zendesk_events.emulator.account import VIA_CHANNEL
 from zendesk_events.emulator.audit import Comment, Update
-from zendesk_events.emulator.policies import PRIORITIES
+from zendesk_events.emulator.policies import PRIORITIES, without_nul
 from zendesk_events.emulator.rules import AccountRules
 from zendesk_events.emulator.ticket import Ticket
 from zendesk_events.errors import RecordInvalidError
@@ -47,6 +47,29 @@ _VIA_BY_CHANNEL = {
 }
 """``via.channel`` a create may name -> the export's channel name (others: API)."""
 _TAG = re.compile(r"<[^>]+>")
+_USED = frozenset(
+    {
+        "subject",
+        "external_id",
+        "priority",
+        "status",
+        "type",
+        "requester_id",
+        "requester",
+        "assignee_id",
+        "assignee_email",
+        "group_id",
+        "organization_id",
+        "tags",
+        "additional_tags",
+        "remove_tags",
+        "custom_fields",
+        "comment",
+        "description",
+        "via",
+    }
+)
+"""The keys of a ticket body we take; the others are ignored, whatever they hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +102,15 @@ def comment_html(body: str) -> str:
 
 
 def _int(value: Any) -> int | None:
+    """An id: a whole number from 1 that a database can hold (as a number or its digits)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON's 7.0 is the integer 7
+    if isinstance(value, int) and 1 <= value < 2**63:
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
     return None
 
 
@@ -176,8 +202,6 @@ def _user_field(
 
 
 def _tags(value: Any, key: str) -> list[str]:
-    if isinstance(value, str):
-        value = value.split()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _invalid("base", f"{key.replace('_', ' ').capitalize()}: is invalid")
     return list(dict.fromkeys(t for v in value for t in v.split()))
@@ -193,7 +217,11 @@ def _custom_fields(value: Any, account: AccountRules) -> dict[int, Any]:
             raise _invalid("base", f"Custom field {fid if fid is not None else item!r}: is invalid")
         field_value = item.get("value")
         options = account.option_tags(fid)
-        if options and field_value is not None and field_value not in options:
+        if (
+            options
+            and field_value is not None
+            and (not isinstance(field_value, str) or field_value not in options)
+        ):
             raise _invalid("base", f"Custom field {fid}: {field_value!r} is not one of its options")
         out[fid] = field_value
     return out
@@ -215,6 +243,7 @@ def parse_ticket(
     """
     if not isinstance(body, dict):
         raise _invalid("base", "Ticket: must be an object")
+    body = without_nul({k: v for k, v in body.items() if k in _USED})
     fields: dict[str, Any] = {}
     for key in ("subject", "external_id"):
         if key in body and (value := body[key]) is not None:
@@ -256,6 +285,8 @@ def parse_ticket(
         update.custom_fields = _custom_fields(body["custom_fields"], directory.account)
 
     raw_comment = body.get("comment")
+    if body.get("description") is not None and not isinstance(body["description"], str):
+        raise _invalid("base", "Description: is invalid")
     if creating and raw_comment is None and body.get("description") is not None:
         raw_comment = {"body": body["description"]}  # zenpy creates with a description only
     default_public = True if ticket is None else ticket.public_default
@@ -283,6 +314,9 @@ def parse_ticket(
         raise _invalid("base", "Comment: cannot be blank", "BlankValue")
 
     via = "API"
-    if creating and isinstance(body.get("via"), dict):
-        via = _VIA_BY_CHANNEL.get(str(body["via"].get("channel")), "API")
+    if creating and body.get("via") is not None:
+        channel = body["via"].get("channel") if isinstance(body["via"], dict) else None
+        if not isinstance(channel, str) or channel not in _VIA_BY_CHANNEL:
+            raise _invalid("base", f"Via: channel must be one of {', '.join(_VIA_BY_CHANNEL)}")
+        via = _VIA_BY_CHANNEL[channel]
     return update, via

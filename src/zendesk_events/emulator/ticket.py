@@ -350,7 +350,7 @@ class Ticket:
             if tag not in tags:
                 tags.append(tag)
         for fid, value in self.custom.items():
-            if value in account.option_tags(fid) and value not in tags:
+            if isinstance(value, str) and value in account.option_tags(fid) and value not in tags:
                 tags.append(value)
         self.tags = tags
         self.collaborators = [c for c in update.collaborators if c != self.requester_id]
@@ -480,9 +480,9 @@ class Ticket:
                 )
             )
             options = account.option_tags(fid)
-            if value in options:
+            if isinstance(value, str) and value in options:
                 add.append(value)
-            if old in options and old != value:
+            if isinstance(old, str) and old in options and old != value:
                 remove.append(old)
         if add or remove:
             change = self._tags_change(add, remove, field_via, ref)

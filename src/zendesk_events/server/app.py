@@ -6,7 +6,7 @@ import dataclasses
 import json
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zendesk_events.config import ServerSettings
@@ -133,10 +134,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ZendeskHTTPError)
         return render(exc)
 
-    async def routing_error(_: Request, exc: Exception) -> Response:
+    async def routing_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 405:
-            allow = (exc.headers or {}).get("Allow", "GET")
+            allow = _allowed(request) or (exc.headers or {}).get("Allow", "GET")
             return render(MethodNotAllowed(allow))
         if exc.status_code == 404:
             return render(EndpointNotFound())
@@ -151,6 +152,27 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ZendeskHTTPError, zendesk_error)
     app.add_exception_handler(StarletteHTTPException, routing_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route takes on this path (routes of one path may be several: the
+    Tickets API's GET and POST), as the ``Allow`` header of a 405 lists them."""
+    methods: set[str] = set()
+    for route in _flat(request.app.router.routes):
+        match, _ = route.matches(request.scope)  # PARTIAL: the path, not the method
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods - {"HEAD"}))
+
+
+def _flat(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
+    """The routes of included routers too (FastAPI keeps an included router as one route)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat(inner.routes)
+        else:
+            yield route
 
 
 class _Edge:

@@ -161,7 +161,12 @@ _TICKET_INPUT: dict[str, Any] = {
         "requester_id": _ID,
         "requester": {
             "type": "object",
-            "properties": {"name": {"type": "string"}, "email": {"type": "string"}},
+            "description": "A user by email; made an end user with this name when unknown.",
+            "required": ["name", "email"],
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "email": {"type": "string", "format": "email"},
+            },
         },
         "assignee_id": _ID_OR_NULL,
         "assignee_email": {"type": "string"},
@@ -191,11 +196,13 @@ _TICKET_INPUT: dict[str, Any] = {
 }
 _CREATE_INPUT = {
     **_TICKET_INPUT,
+    "anyOf": [{"required": ["comment"]}, {"required": ["description"]}],
     "properties": {
         **_TICKET_INPUT["properties"],
         "description": {"type": "string", "description": "The first comment, without comment."},
         "via": {
             "type": "object",
+            "nullable": True,
             "properties": {"channel": {"type": "string", "enum": ["api", "web", "email", "chat"]}},
         },
     },
@@ -208,14 +215,41 @@ _UPDATE_INPUT = {
         "remove_tags": _TAGS,
     },
 }
+
+
+def _condition(fields: dict[str, Any], operators: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["field", "operator"],
+        "properties": {
+            "field": {"type": "string", **fields},
+            "operator": {"type": "string", "enum": operators},
+            "value": {},
+        },
+    }
+
+
 _CONDITION = {
-    "type": "object",
-    "properties": {"field": {"type": "string"}, "operator": {"type": "string"}, "value": {}},
+    "oneOf": [
+        _condition({"enum": ["current_tags"]}, ["includes", "not_includes"]),
+        _condition({"enum": ["priority", "status"]}, ["is", "is_not", "less_than", "greater_than"]),
+        _condition(
+            {
+                "pattern": "^(type|ticket_type_id|group_id|assignee_id|requester_id"
+                "|organization_id|via_id|custom_fields_[0-9]+)$"
+            },
+            ["is", "is_not"],
+        ),
+    ]
 }
+"""A filter condition: the fields we evaluate, each with the operators it takes."""
+
+
 _POLICY_INPUT: dict[str, Any] = {
     "type": "object",
+    "description": "title is required to create one.",
     "properties": {
-        "title": {"type": "string"},
+        "title": {"type": "string", "minLength": 1, "pattern": "\\S"},
         "description": _STRING_OR_NULL,
         "position": {"type": "integer", "minimum": 1},
         "filter": {
@@ -229,6 +263,7 @@ _POLICY_INPUT: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
+                "required": ["priority", "metric", "target"],
                 "properties": {
                     "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
                     "metric": {
@@ -252,15 +287,15 @@ _POLICY_INPUT: dict[str, Any] = {
 }
 
 
-def _body(key: str, schema: dict[str, Any], example: dict[str, Any]) -> dict[str, Any]:
+def _body(
+    key: str, schema: dict[str, Any], example: dict[str, Any], *, creating: bool = False
+) -> dict[str, Any]:
+    envelope: dict[str, Any] = {"type": "object", "properties": {key: schema}}
+    if creating:
+        envelope["required"] = [key]
     return {
-        "required": False,
-        "content": {
-            "application/json": {
-                "schema": {"type": "object", "properties": {key: schema}},
-                "example": {key: example},
-            }
-        },
+        "required": creating,
+        "content": {"application/json": {"schema": envelope, "example": {key: example}}},
     }
 
 
@@ -302,8 +337,16 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
 
 _PAGES = [
     _query("page", "Offset page number, from 1.", {"type": "integer", "minimum": 1}),
-    _query("per_page", "Offset page size (at most 100).", {"type": "integer", "maximum": 100}),
-    _query("page[size]", "Cursor pages of this many (at most 100), by id.", {"type": "integer"}),
+    _query(
+        "per_page",
+        "Offset page size (at most 100).",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+    ),
+    _query(
+        "page[size]",
+        "Cursor pages of this many (at most 100), by id.",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+    ),
     _query("page[after]", "after_cursor of the previous page.", {"type": "string"}),
     _query("page[before]", "before_cursor of the next page.", {"type": "string"}),
 ]
@@ -326,6 +369,7 @@ _DOCS: dict[str, tuple[int, Any, str, list[dict[str, Any]], dict[str, Any] | Non
             "ticket",
             _CREATE_INPUT,
             {"subject": "Printer on fire", "comment": {"body": "It smokes."}, "priority": "high"},
+            creating=True,
         ),
         [400, 404, 422],
     ),
@@ -386,7 +430,7 @@ _DOCS: dict[str, tuple[int, Any, str, list[dict[str, Any]], dict[str, Any] | Non
         [],
         _body(
             "sla_policy",
-            _POLICY_INPUT,
+            {**_POLICY_INPUT, "required": ["title"]},
             {
                 "title": "Incidents",
                 "filter": {"all": [{"field": "type", "operator": "is", "value": "incident"}]},
@@ -394,6 +438,7 @@ _DOCS: dict[str, tuple[int, Any, str, list[dict[str, Any]], dict[str, Any] | Non
                     {"priority": "normal", "metric": "first_reply_time", "target": 30}
                 ],
             },
+            creating=True,
         ),
         [400, 404, 422],
     ),
@@ -465,6 +510,7 @@ def write_docs(name: str) -> dict[str, Any]:
     if body is not None:
         extra["requestBody"] = body
     return {
+        "status_code": status,
         "description": description + " Also served with a .json suffix.",
         "operation_id": name,
         "responses": responses,
