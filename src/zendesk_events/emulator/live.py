@@ -359,6 +359,7 @@ class LiveDesk:
             empty = (
                 not self.store.account.all("groups")
                 and self.store.events.time_span("ticket_events") is None
+                and not self.store.state.all()
             )
             if empty:
                 self.store.account.put(w.tx, "ticket_fields", objects.ticket_fields(w.t))
