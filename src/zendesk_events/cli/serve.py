@@ -17,14 +17,19 @@ from zendesk_events.store import DEFAULT_DB, open_store, redact_url
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
-    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port."
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port (0: any free port, printed at start).",
 )
 @click.option(
     "--workers",
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Worker processes (> 1 shares the rate limits through the database).",
+    help="Worker processes. Every process over one store (these, or other `serve` "
+    "processes) shares the store's rate limits.",
 )
 @click.option(
     "--export-rate-limit",
@@ -66,6 +71,22 @@ from zendesk_events.store import DEFAULT_DB, open_store, redact_url
     "metric event as soon as its time is older than --lag.",
 )
 @click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1, max=3600),
+    help="Seconds a client has to send a request line and its headers (from connecting, or "
+    "from the previous response); then it gets a 408 and is disconnected.",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1, max=3600),
+    help="Seconds a client has to send a request's whole body once its headers are in; then "
+    "408 and disconnected.",
+)
+@click.option(
     "--base-url",
     default=None,
     help="Scheme and host for next_page links (behind a proxy), e.g. https://acme.example.com.",
@@ -90,12 +111,14 @@ def command(
     sample_rate_limit: int,
     lag: int,
     late_events: bool,
+    header_timeout: float,
+    body_timeout: float,
     base_url: str | None,
     log_level: str,
     access_log: bool,
 ) -> None:
     """Serve a store through Zendesk's incremental export API (a mirror or an emulator)."""
-    from zendesk_events.server.runner import serve
+    from zendesk_events.server.runner import bind, serve
 
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
@@ -107,15 +130,17 @@ def command(
         sample_rate_limit=sample_rate_limit,
         lag=lag,
         late_events=late_events,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
     )
     with open_store(db):  # fail here, in one line, rather than inside a worker
         pass
+    sock = bind(host, port)  # a busy port is one line too, before anything is printed
+    port = sock.getsockname()[1]
     limit = f"{export_rate_limit}/{export_rate_window}s" if export_rate_limit else "off"
     click.echo(
         f"serving {redact_url(db)} on http://{host}:{port} "
         f"({workers} worker{'s' if workers > 1 else ''}, export limit {limit}, lag {lag}s"
         f"{'' if late_events else ', late events served at once'})"
     )
-    serve(
-        settings, host=host, port=port, workers=workers, log_level=log_level, access_log=access_log
-    )
+    serve(settings, sock, workers=workers, log_level=log_level, access_log=access_log)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,15 +13,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zendesk_events.config import ServerSettings
 from zendesk_events.errors import ConfigError
 from zendesk_events.server import account, control, incremental, tickets
 from zendesk_events.server.auth import Authenticator
+from zendesk_events.server.edge import Edge, allowed_methods
 from zendesk_events.server.errors import (
     EndpointNotFound,
-    InternalError,
     InvalidStartTime,
     MethodNotAllowed,
     ZendeskHTTPError,
@@ -30,7 +28,9 @@ from zendesk_events.server.errors import (
 )
 from zendesk_events.server.faults import FaultInjector, FaultPlan
 from zendesk_events.server.openapi import install_openapi
+from zendesk_events.server.passwords import PasswordChecker
 from zendesk_events.server.ratelimit import DatabaseCounter, MemoryCounter, RateLimiter
+from zendesk_events.server.signin import SignInLimits
 from zendesk_events.store import Store, open_store
 from zendesk_events.timeutil import Clock, SystemClock
 
@@ -41,8 +41,6 @@ __all__ = [
     "settings_to_json",
     "worker_app",
 ]
-
-log = logging.getLogger("zendesk_events.server")
 
 SETTINGS_ENV = "ZENDESK_EVENTS_SERVER_SETTINGS"
 """The environment variable that hands :class:`ServerSettings` to worker processes."""
@@ -68,12 +66,24 @@ def create_app(
     owned = store is None
     the_store = open_store(settings.db) if store is None else store
     the_clock: Clock = clock or SystemClock()
-    counter = DatabaseCounter(the_store.db) if settings.shared_limits else MemoryCounter()
+    counter = DatabaseCounter(the_store.rate_limits) if settings.shared_limits else MemoryCounter()
     limiter = RateLimiter(settings, the_clock, counter)
+
+    checker = PasswordChecker(
+        the_store.users, slots=settings.password_slots, queue=settings.password_queue
+    )
+    signin_limits = SignInLimits(
+        counter,
+        the_clock,
+        per_user=settings.signin_failures_per_user,
+        per_address=settings.signin_failures_per_address,
+        window=settings.signin_window,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        checker.close()
         if owned:
             the_store.close()
 
@@ -91,7 +101,9 @@ def create_app(
     app.state.clock = the_clock
     app.state.limiter = limiter
     app.state.faults = FaultPlan()
-    app.state.authenticator = Authenticator(the_store.users, the_clock)
+    app.state.authenticator = Authenticator(
+        the_store.users, the_clock, checker=checker, limits=signin_limits
+    )
     app.state.export = incremental.IncrementalExport(
         settings, the_store, the_clock, limiter, app.state.authenticator
     )
@@ -103,7 +115,7 @@ def create_app(
     _install_error_handlers(app)
     app.add_middleware(incremental.ExportFastPath, export=app.state.export)
     app.add_middleware(FaultInjector, plan=app.state.faults)
-    app.add_middleware(_Edge, limiter=limiter)
+    app.add_middleware(Edge, limiter=limiter, max_body=settings.max_body_bytes)
     return app
 
 
@@ -112,11 +124,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ZendeskHTTPError)
         return render(exc)
 
-    async def routing_error(_: Request, exc: Exception) -> Response:
+    async def routing_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 405:
-            allow = (exc.headers or {}).get("Allow", "GET")
-            return render(MethodNotAllowed(allow))
+            return render(MethodNotAllowed(allowed_methods(app.routes, request.scope)))
         if exc.status_code == 404:
             return render(EndpointNotFound())
         error = ZendeskHTTPError(str(exc.detail))
@@ -130,46 +141,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ZendeskHTTPError, zendesk_error)
     app.add_exception_handler(StarletteHTTPException, routing_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-
-
-class _Edge:
-    """Pure ASGI middleware: account-wide rate-limit headers on every response, and the
-    last-resort 500.
-
-    Pure ASGI rather than ``BaseHTTPMiddleware``, whose per-request task and body streaming
-    would cost more than the whole header logic on the export hot path. The 500 is answered
-    here rather than by Starlette's ``ServerErrorMiddleware``, which re-raises after
-    answering and lets the server drop the connection mid-response.
-    """
-
-    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
-        self.app = app
-        self.limiter = limiter
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extra = [
-            (name.lower().encode(), value.encode())
-            for name, value in RateLimiter.account_headers(self.limiter.account_hit())
-        ]
-        started = False
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                message["headers"] = [*message.get("headers", ()), *extra]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        except Exception as exc:
-            log.error("unhandled error on %s %s: %r", scope.get("method"), scope.get("path"), exc)
-            if started:  # too late for a clean answer: let the server drop the connection
-                raise
-            await render(InternalError())(scope, receive, send_with_headers)
 
 
 # ---- multi-worker mode ---------------------------------------------------------------------

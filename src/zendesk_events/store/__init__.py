@@ -7,10 +7,19 @@ from zendesk_events.store.audits import audit_from_event
 from zendesk_events.store.database import Database, Transaction, redact_url
 from zendesk_events.store.eventstore import CursorPage, EventStore, PreparedRows, StoredPage
 from zendesk_events.store.indexes import LookupIndexes
+from zendesk_events.store.ratelimits import RateWindows
 from zendesk_events.store.schema import migrate
 from zendesk_events.store.state import StateStore, StreamState
 from zendesk_events.store.tickets import TicketPage, TicketStore
-from zendesk_events.store.users import ROLES, Role, User, UserStore
+from zendesk_events.store.users import (
+    ROLES,
+    PasswordRecord,
+    Role,
+    User,
+    UserStore,
+    hash_password,
+    verify_password,
+)
 
 __all__ = [
     "DEFAULT_DB",
@@ -20,7 +29,9 @@ __all__ = [
     "Database",
     "EventStore",
     "LookupIndexes",
+    "PasswordRecord",
     "PreparedRows",
+    "RateWindows",
     "Role",
     "StateStore",
     "Store",
@@ -32,8 +43,10 @@ __all__ = [
     "User",
     "UserStore",
     "audit_from_event",
+    "hash_password",
     "open_store",
     "redact_url",
+    "verify_password",
 ]
 
 DEFAULT_DB = "zendesk-events.db"
@@ -50,6 +63,7 @@ class Store:
         lookup_indexes: the per-ticket indexes a first backfill defers.
         account: ticket fields, groups and SLA policies.
         tickets: tickets' current state and audits, folded from the events.
+        rate_limits: request counters every server process over this store shares.
     """
 
     def __init__(self, db: Database) -> None:
@@ -60,6 +74,7 @@ class Store:
         self.lookup_indexes = LookupIndexes(db)
         self.account = AccountStore(db)
         self.tickets = TicketStore(db)
+        self.rate_limits = RateWindows(db)
 
     @property
     def url(self) -> str:
