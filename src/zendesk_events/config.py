@@ -93,7 +93,7 @@ class ServerSettings:
     signin_failures_per_user: int = 10
     signin_failures_per_address: int = 30
     signin_window: int = 600
-    password_slots: int = 2
+    password_slots: int = 1
     password_queue: int = 32
     header_timeout: float = 10.0
     body_timeout: float = 30.0

@@ -39,7 +39,7 @@ class PasswordChecker:
         queue: checks that may wait for a slot; beyond it, :class:`SignInThrottled` at once.
     """
 
-    def __init__(self, users: UserStore, *, slots: int = 2, queue: int = 32) -> None:
+    def __init__(self, users: UserStore, *, slots: int = 1, queue: int = 32) -> None:
         self._users = users
         self._slots = max(1, slots)
         self._queue = max(0, queue)
