@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## demo: seed a demo store, serve it on 127.0.0.1:8000, sync it into ./demo-export.db
+## demo: seed a demo store, serve it on 127.0.0.1:8000, sync it into ./demo-export.db, write its report
 demo: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
 
@@ -24,8 +24,9 @@ check: install
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-## test: the whole suite (needs PostgreSQL on 127.0.0.1:5432, database test)
+## test: the whole suite (needs PostgreSQL on 127.0.0.1:5432, database test; installs Chromium if missing)
 test: check
+	bash scripts/ensure-chromium.sh
 	$(PY) -m pytest
 
 ## bench: every benchmark, printing tables (installs wrk from Debian's packages if missing)
@@ -33,4 +34,4 @@ bench: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash benchmarks/run.sh
 
 clean:
-	rm -rf $(VENV) demo.db demo-export.db .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo.db demo-export.db demo-report.html .pytest_cache .mypy_cache .ruff_cache

@@ -10,3 +10,4 @@ fi
 python bench_store.py "$@"
 python bench_server.py "$@"
 python bench_sync.py "$@"
+python bench_analysis.py "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: seed a demo store, serve it like Zendesk on 127.0.0.1:8000, export it with
-# `zendesk-events sync` into ./demo-export.db, show what was exported, keep serving until Ctrl-C.
+# `zendesk-events sync` into ./demo-export.db, show what was exported, write its HTML report
+# (./demo-report.html), keep serving until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,13 +16,14 @@ if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
   exit 1
 fi
 
-rm -f demo.db demo.db-wal demo.db-shm demo-export.db demo-export.db-wal demo-export.db-shm
-echo "==> 1/4 seeding a demo store (demo.db): 250 tickets over 30 days"
+rm -f demo.db demo.db-wal demo.db-shm demo-export.db demo-export.db-wal demo-export.db-shm \
+  demo-report.html
+echo "==> 1/5 seeding a demo store (demo.db): 250 tickets over 30 days"
 # --demo-admin: the admin $EMAIL with the public password $PASSWORD, for this demo only
 zendesk-events seed --db demo.db --tickets 250 --days 30 --seed 42 --demo-admin
 
 echo
-echo "==> 2/4 serving it like Zendesk on $URL (30 export requests/minute: the High Volume add-on)"
+echo "==> 2/5 serving it like Zendesk on $URL (30 export requests/minute: the High Volume add-on)"
 zendesk-events serve --db demo.db --host "$HOST" --port "$PORT" --export-rate-limit 30 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT INT TERM
@@ -32,12 +34,12 @@ done
 echo "    it is up: the curl command printed by the seed above works now (try it in another terminal)"
 
 echo
-echo "==> 3/4 exporting it: zendesk-events sync --url $URL ... --to demo-export.db"
+echo "==> 3/5 exporting it: zendesk-events sync --url $URL ... --to demo-export.db"
 zendesk-events sync --url "$URL" --email "$EMAIL" --password "$PASSWORD" \
   --since 31d --include comment_events --to demo-export.db
 
 echo
-echo "==> 4/4 what was exported"
+echo "==> 4/5 what was exported"
 zendesk-events status --to demo-export.db
 python3 - <<'PY'
 import sqlite3, datetime
@@ -53,6 +55,10 @@ for row in db.execute(
     print(f"  #{row[0]:<6} {row[1]:<14} {row[2]} -> {row[3]}   ({row[4]})")
 PY
 
+echo
+echo "==> 5/5 analysing the export and writing its report (demo-report.html)"
+zendesk-events report --to demo-export.db --out demo-report.html
+
 cat <<TXT
 
 The same command against a real Zendesk (an admin's API token; flags or env vars):
@@ -61,6 +67,9 @@ The same command against a real Zendesk (an admin's API token; flags or env vars
 Run it again any time: it resumes from the stored cursor. Serve the result as a mirror with
   zendesk-events serve --db zendesk-events.db --export-rate-limit 0
 
+Analyse your own export the same way: zendesk-events analyze / zendesk-events report.
+
 The demo server keeps running on $URL; press Ctrl-C to stop it.
+The report of this export: file://$PWD/demo-report.html (open it in a browser)
 TXT
 wait $SERVER

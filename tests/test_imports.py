@@ -22,6 +22,7 @@ ALLOWED = {
     "store": {"events", "checkpoint", "errors", "timeutil", "config"},
     "emulator": {"store", "events", "errors", "timeutil", "config"},
     "server": {"store", "events", "errors", "timeutil", "config"},
+    "report": {"store", "events", "errors", "timeutil", "config"},
     "sync": {"client", "store", "events", "checkpoint", "errors", "timeutil", "config"},
 }
 

@@ -41,13 +41,15 @@ def cli() -> None:
           serve that store back through Zendesk's API (a mirror)
       zendesk-events seed --db demo.db --tickets 200
           fill a store with a realistic demo history (an emulator)
+      zendesk-events report --to zendesk-events.db --out report.html
+          analyse the store and write an HTML report of it
     """
 
 
 def _register() -> None:
-    from zendesk_events.cli import seed, serve, status, sync, users
+    from zendesk_events.cli import analyze, report, seed, serve, status, sync, users
 
-    for module in (seed, serve, status, sync, users):
+    for module in (seed, serve, status, sync, users, analyze, report):
         cli.add_command(module.command)
 
 

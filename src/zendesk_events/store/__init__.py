@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zendesk_events.store.account import AccountStore
+from zendesk_events.store.analysis import AnalysisStore
 from zendesk_events.store.audits import audit_from_event
 from zendesk_events.store.database import Database, Transaction, redact_url
 from zendesk_events.store.eventstore import CursorPage, EventStore, PreparedRows, StoredPage
@@ -25,6 +26,7 @@ __all__ = [
     "DEFAULT_DB",
     "ROLES",
     "AccountStore",
+    "AnalysisStore",
     "CursorPage",
     "Database",
     "EventStore",
@@ -62,6 +64,7 @@ class Store:
         state: sync cursors and settings.
         lookup_indexes: the per-ticket indexes a first backfill defers.
         account: ticket fields, groups and SLA policies.
+        analysis: the analysis tables (``analyze``) and the report's numbers.
         tickets: tickets' current state and audits, folded from the events.
         rate_limits: request counters every server process over this store shares.
     """
@@ -73,6 +76,7 @@ class Store:
         self.state = StateStore(db)
         self.lookup_indexes = LookupIndexes(db)
         self.account = AccountStore(db)
+        self.analysis = AnalysisStore(db)
         self.tickets = TicketStore(db)
         self.rate_limits = RateWindows(db)
 

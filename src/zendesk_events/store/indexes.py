@@ -23,8 +23,9 @@ LOOKUP_INDEXES: dict[str, str] = {
     "ix_ticket_events_ticket": "ticket_events (ticket_id)",
     "ix_field_changes_ticket": "ticket_field_changes (ticket_id, timestamp)",
     "ix_comments_ticket": "ticket_comments (ticket_id)",
+    "ix_metric_events_ticket": "ticket_metric_events (ticket_id, id, timestamp, deleted)",
 }
-"""Name -> ``table (columns)``, exactly as schema migration 1 creates them."""
+"""Name -> ``table (columns)``, exactly as schema migrations 1 and 6 create them."""
 
 _DEFERRED = "lookup_indexes_deferred"
 
