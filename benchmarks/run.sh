@@ -11,3 +11,4 @@ python bench_store.py "$@"
 python bench_server.py "$@"
 python bench_sync.py "$@"
 python bench_analysis.py "$@"
+python bench_auth.py
