@@ -12,3 +12,4 @@ python bench_server.py "$@"
 python bench_sync.py "$@"
 python bench_analysis.py "$@"
 python bench_writes.py "$@"
+python bench_auth.py

@@ -29,7 +29,7 @@ def test_the_seeds_curl_command_works_against_serve(tmp_path: Path) -> None:
     db = str(tmp_path / "demo.db")
     cli = [sys.executable, "-m", "zendesk_events"]
     seeded = subprocess.run(
-        [*cli, "seed", "--db", db, "--tickets", "20", "--days", "5", "--seed", "9"],
+        [*cli, "seed", "--db", db, "--tickets", "20", "--days", "5", "--seed", "9", "--demo-admin"],
         capture_output=True,
         text=True,
         check=True,

@@ -59,7 +59,9 @@ class ServerSettings:
         sample_rate_window: seconds (Zendesk: 1200).
         account_rate_limit: the account-wide figure reported in ``X-Rate-Limit`` (not enforced).
         lag: seconds of newest data held back, and the "too recent" threshold (Zendesk: 60).
-        shared_limits: count requests in the database so several workers share one limit.
+        shared_limits: count the enforced budgets in the store, so every server process over
+            it (workers, or separate ``serve`` processes behind a load balancer) shares one
+            account's budget; False counts in this process only.
         page_limit: items per time-based export page (Zendesk: 1000; tests use small pages);
             a request's ``per_page`` on ticket_events overrides it.
         late_events: serve a metric event only once its row has been visible for the lag too
@@ -73,6 +75,16 @@ class ServerSettings:
         late_max_minutes: how late at most.
         fake_clock: run on a clock that starts at this epoch second and moves only through
             ``/_emulator/clock`` (None: the wall clock).
+        signin_failures_per_user: failed password checks per email per sign-in window before
+            that email's password checks are refused with 429 (0 = no limit).
+        signin_failures_per_address: the same per client address (0 = no limit).
+        signin_window: seconds of the failed sign-in windows.
+        password_slots: password checks (scrypt, ~16 MiB each) that may run at once.
+        password_queue: password checks that may wait for a slot; more are refused with 429.
+        header_timeout: seconds a client has to send a request's line and headers (from the
+            connection's start or the previous response's end) before it is cut off.
+        body_timeout: seconds a client has to send a request's body, once its headers are in.
+        max_body_bytes: request body bytes the server reads at most (more: 413).
     """
 
     db: str = "zendesk-events.db"
@@ -83,7 +95,7 @@ class ServerSettings:
     sample_rate_window: int = 1200
     account_rate_limit: int = 700
     lag: int = 60
-    shared_limits: bool = False
+    shared_limits: bool = True
     page_limit: int = 1000
     late_events: bool = True
     traffic: float = 0.0
@@ -92,6 +104,14 @@ class ServerSettings:
     late_min_minutes: float = 11.0
     late_max_minutes: float = 13.0
     fake_clock: float | None = None
+    signin_failures_per_user: int = 10
+    signin_failures_per_address: int = 30
+    signin_window: int = 600
+    password_slots: int = 1
+    password_queue: int = 32
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_body_bytes: int = 10 * 1024 * 1024
 
 
 # ---- where `zendesk-events sync` reads from (owned by the sync CLI) -------------------------

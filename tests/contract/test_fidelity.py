@@ -59,7 +59,13 @@ def target(
     now = int(time.time())
     with open_store(str(path)) as store:
         report = seed_store(
-            store, tickets=60, days=10, seed=3, now=now - 120, admin_password=PASSWORD
+            store,
+            tickets=60,
+            days=10,
+            seed=3,
+            now=now - 120,
+            admin_email="admin@example.com",
+            admin_password=PASSWORD,
         )
         app = create_app(ServerSettings(db=str(path), export_rate_limit=10), store=store)
         with run_server(app) as base:

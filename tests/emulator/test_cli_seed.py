@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -17,7 +18,7 @@ from zendesk_events.store import open_store
 def test_seed_fills_the_store_and_prints_counts_span_and_curl(tmp_path: Path) -> None:
     db = str(tmp_path / "demo.db")
     args = ["seed", "--db", db, "--tickets", "10", "--days", "7", "--seed", "3", "--end", str(END)]
-    result = CliRunner().invoke(cli, args)
+    result = CliRunner().invoke(cli, [*args, "--demo-admin"])
     assert result.exit_code == 0, result.output
     with open_store(db) as store:
         counts = store.events.counts()
@@ -86,7 +87,7 @@ def test_late_arrival_can_be_changed_or_switched_off(tmp_path: Path) -> None:
     }.items():
         db = str(tmp_path / f"{name}.db")
         base = ["seed", "--db", db, "--tickets", "10", "--days", "5", "--end", str(END)]
-        result = CliRunner().invoke(cli, [*base, *args, "--admin-email", "a@example.com"])
+        result = CliRunner().invoke(cli, [*base, *args])
         assert result.exit_code == 0, result.output
         with open_store(db) as store:
             delays[name] = store.db.query(
@@ -120,5 +121,65 @@ def test_help_explains_every_option() -> None:
     result = CliRunner().invoke(cli, ["seed", "--help"])
     assert result.exit_code == 0
     options = ("--db", "--tickets", "--days", "--seed", "--end", "--admin-email")
-    for option in (*options, "--late-share", "--late-minutes"):
+    for option in (*options, "--late-share", "--late-minutes", "--demo-admin", "--append"):
         assert option in result.output
+
+
+def test_no_admin_unless_asked_and_no_public_password(tmp_path: Path) -> None:
+    db = str(tmp_path / "plain.db")
+    args = ["seed", "--db", db, "--tickets", "5", "--days", "2", "--end", str(END)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    with open_store(db) as store:
+        hashes = [r[0] for r in store.db.query("SELECT password_hash FROM users")]
+        assert hashes and not any(hashes)  # the cast is there, no one can sign in
+        assert store.db.query("SELECT COUNT(*) FROM api_tokens")[0][0] == 0
+        assert not store.users.authenticate_password("admin@example.com", DEFAULT_ADMIN_PASSWORD)
+    assert DEFAULT_ADMIN_PASSWORD not in result.output
+    assert "zendesk-events users add --db" in result.output
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--admin-email", "boss@example.com"],
+        ["--admin-password", "x" * 12],
+        ["--demo-admin", "--admin-email", "a@example.com"],
+    ],
+)
+def test_admin_options_that_do_not_fit_are_one_line(tmp_path: Path, extra: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["seed", "--db", str(tmp_path / "x.db"), *extra])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith("error: ")
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_a_store_with_a_history_is_refused_unless_append(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    first = ["seed", "--db", db, "--tickets", "6", "--days", "3", "--seed", "1", "--end", str(END)]
+    assert CliRunner().invoke(cli, first).exit_code == 0
+    with open_store(db) as store:
+        before = store.events.counts()
+        creates_before = _tickets_with_two_creations(store)
+    second = [*first[:-4], "--seed", "2", "--end", str(END)]
+    refused = CliRunner().invoke(cli, second)
+    assert refused.exit_code == 2
+    lines = refused.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--append" in lines[0]
+    assert f"{before['ticket_events']} ticket events" in lines[0]
+    with open_store(db) as store:
+        assert store.events.counts() == before  # nothing written
+    appended = CliRunner().invoke(cli, [*second, "--append"])
+    assert appended.exit_code == 0, appended.output
+    with open_store(db) as store:
+        assert store.events.counts()["ticket_events"] > before["ticket_events"]
+        assert creates_before == 0
+
+
+def _tickets_with_two_creations(store: Any) -> int:
+    rows = store.db.query(
+        "SELECT ticket_id FROM ticket_field_changes WHERE event_type = 'Create' "
+        "AND field = 'status' GROUP BY ticket_id HAVING COUNT(*) > 1"
+    )
+    return len(rows)

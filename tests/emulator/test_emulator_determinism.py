@@ -60,7 +60,8 @@ def test_sqlite_and_postgresql_hold_the_same_history(store_url: str, tmp_path: P
 def test_reseeding_the_same_store_changes_nothing(tmp_path: Path) -> None:
     with seeded(str(tmp_path / "a.db"), tickets=20) as store:
         before = _content(store)
-        seed_store(store, tickets=20, days=30, seed=1, now=END, admin_email=None)
+        # a store with a history is refused unless the caller says to add to it (--append)
+        seed_store(store, tickets=20, days=30, seed=1, now=END, admin_email=None, append=True)
         assert _content(store) == before
 
 

@@ -250,7 +250,15 @@ def test_a_server_without_an_emulated_account_takes_no_writes(
         with run_server(app) as url:
             body = {"ticket": {"comment": {"body": "x"}}}
             r = httpx.post(url + "/api/v2/tickets.json", json=body, headers=admin)
-            assert (r.status_code, r.json()["error"]) == (404, "InvalidEndpoint")
+            assert (r.status_code, r.json()["error"]) == (405, "MethodNotAllowed")
+            assert r.headers["allow"] == "GET, HEAD"
+            r = httpx.put(url + "/api/v2/slas/policies/1", json={}, headers=admin)
+            assert (r.status_code, r.json()["error"]) == (405, "MethodNotAllowed")
+            paths = httpx.get(url + "/openapi.json").json()["paths"]
+            assert list(paths["/api/v2/tickets"]) == ["get"]
+            assert list(paths["/api/v2/slas/policies/{sla_policy_id}"]) == ["get"]
+            assert "post" not in paths["/api/v2/slas/policies"]
+            assert store.db.query("SELECT COUNT(*) FROM ticket_events")[0][0] == 0
 
 
 @pytest.mark.parametrize(
@@ -319,6 +327,6 @@ def test_nul_characters_are_dropped_and_json_integers_taken(acct: Live) -> None:
 
 def test_a_405_names_every_method_of_the_path(acct: Live) -> None:
     r = acct.client.request("PATCH", acct.url + "/api/v2/tickets.json", headers=acct.admin)
-    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST"
     r = acct.client.request("PATCH", acct.url + "/api/v2/tickets/1.json", headers=acct.admin)
-    assert r.status_code == 405 and r.headers["allow"] == "DELETE, GET, PUT"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, PUT, DELETE"

@@ -6,6 +6,8 @@ A module of its own (not conftest) so test files import it by a name no other fo
 from __future__ import annotations
 
 import base64
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ import pytest
 
 from zendesk_events.config import ServerSettings
 from zendesk_events.server import create_app
+from zendesk_events.server.runner import bind, uvicorn_config
 from zendesk_events.store import Store, open_store
 from zendesk_events.timeutil import FakeClock, epoch_to_iso
 
@@ -110,15 +113,41 @@ class Served:
         return self.client.get(self.url + path, **kwargs)
 
 
+@contextmanager
+def serve_like_serve(app: Any, settings: ServerSettings) -> Iterator[str]:
+    """``app`` on an ephemeral port as `zendesk-events serve` runs it (its socket, its uvicorn
+    configuration, its HTTP protocol with read deadlines), in a thread; yields the base URL."""
+    import uvicorn
+
+    sock = bind("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn_config(settings, app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
 @pytest.fixture
-def serve(run_server: Callable[[Any], Any]) -> Callable[..., Any]:
+def serve() -> Callable[..., Any]:
     """``with serve(store, **settings) as s: s.get(...)`` — a real server on a FakeClock."""
 
     @contextmanager
-    def start(store: Store, clock: FakeClock | None = None, **settings: Any) -> Iterator[Served]:
+    def start(
+        store: Store, clock: FakeClock | None = None, desk: Any = None, **settings: Any
+    ) -> Iterator[Served]:
         the_clock = clock or FakeClock(NOW)
-        app = create_app(ServerSettings(db="unused", **settings), store, the_clock)
-        with run_server(app) as url, httpx.Client(timeout=30) as client:
+        server_settings = ServerSettings(db="unused", **settings)
+        app = create_app(server_settings, store, the_clock, desk)
+        with serve_like_serve(app, server_settings) as url, httpx.Client(timeout=30) as client:
             yield Served(url, the_clock, client)
 
     return start

@@ -74,13 +74,14 @@ def test_serve_no_late_events_reaches_the_server_settings(
 ) -> None:
     seen: list[ServerSettings] = []
 
-    def fake_serve(settings: ServerSettings, **_: Any) -> None:
+    def fake_serve(settings: ServerSettings, sock: Any, **_: Any) -> None:
+        sock.close()
         seen.append(settings)
 
     monkeypatch.setattr("zendesk_events.server.runner.serve", fake_serve)
     runner = CliRunner()
-    assert runner.invoke(cli, ["serve", "--db", sqlite_url]).exit_code == 0
-    r = runner.invoke(cli, ["serve", "--db", sqlite_url, "--no-late-events"])
+    assert runner.invoke(cli, ["serve", "--db", sqlite_url, "--port", "0"]).exit_code == 0
+    r = runner.invoke(cli, ["serve", "--db", sqlite_url, "--port", "0", "--no-late-events"])
     assert r.exit_code == 0, r.output
     assert "late events served at once" in r.output
     assert [s.late_events for s in seen] == [True, False]

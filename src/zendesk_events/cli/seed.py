@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from zendesk_events.emulator import (
     seed_store,
     validate_arguments,
 )
+from zendesk_events.errors import ConfigError
 from zendesk_events.store import DEFAULT_DB, open_store
 from zendesk_events.timeutil import epoch_to_iso, parse_since
 
@@ -72,15 +74,26 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
 )
 @click.option(
     "--admin-email",
-    default=DEFAULT_ADMIN_EMAIL,
-    show_default=True,
-    help="Admin user who may call the server.",
+    default=None,
+    help="Create an admin who may call the server, with --admin-password (default: no admin; "
+    "add one later with `zendesk-events users add`).",
 )
 @click.option(
     "--admin-password",
-    default=DEFAULT_ADMIN_PASSWORD,
-    show_default=True,
-    help="The admin's password (stored only as a hash).",
+    default=None,
+    help="That admin's password (stored only as a hash, never printed).",
+)
+@click.option(
+    "--demo-admin",
+    is_flag=True,
+    help=f"Create the demo admin {DEFAULT_ADMIN_EMAIL} with the public password "
+    f"{DEFAULT_ADMIN_PASSWORD!r}: for a demo on your own machine only (make demo uses it).",
+)
+@click.option(
+    "--append",
+    is_flag=True,
+    help="Add this history to a store that holds events already (without it such a store is "
+    "refused: two histories merged give tickets two creations).",
 )
 def command(
     db: str,
@@ -90,8 +103,10 @@ def command(
     end: str | None,
     late_share: float,
     late_minutes: str,
-    admin_email: str,
-    admin_password: str,
+    admin_email: str | None,
+    admin_password: str | None,
+    demo_admin: bool,
+    append: bool,
 ) -> None:
     """Fill a store with a realistic, deterministic ticket history.
 
@@ -103,11 +118,23 @@ def command(
     metric events arrives late (--late-share, --late-minutes), as on Zendesk: a client must
     re-read a window of the metric event export to get them. Also writes the account's ticket
     fields, groups and SLA policies. Prints the counts, the time span and a curl command to try
-    against `zendesk-events serve`.
+    against `zendesk-events serve`. No one may call the server until you add an admin
+    (`zendesk-events users add`, or --admin-email/--admin-password here); --demo-admin makes the
+    public demo admin, for a demo on your own machine. A store that holds events already is
+    refused unless --append.
     """
     validate_arguments(tickets, days)
     late = LateArrival.parse(late_share, late_minutes)
     now = None if end is None else parse_since(end)
+    if demo_admin and (admin_email or admin_password):
+        raise ConfigError("--demo-admin creates the demo admin: leave out --admin-email/-password")
+    if bool(admin_email) != bool(admin_password):
+        raise ConfigError(
+            "--admin-email and --admin-password go together (or add a user with a token: "
+            "`zendesk-events users add`)"
+        )
+    if demo_admin:
+        admin_email, admin_password = DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
     with open_store(db) as store:
         with _progress(tickets) as progress:
             report = seed_store(
@@ -121,21 +148,28 @@ def command(
                 admin_password=admin_password,
                 parallel=tickets >= PARALLEL_MIN_TICKETS,
                 late=late,
+                append=append,
             )
         click.echo(f"seeded {store.url}: {report.tickets} tickets")
+        store_url = store.url
     for stream, times in report.spans.items():
         when = f"{epoch_to_iso(times[0])} .. {epoch_to_iso(times[1])}" if times else "empty"
         click.echo(f"  {stream}: {report.counts[stream]} events, {when}")
     click.echo(f"  late metric events: {late.describe()}")
     span = report.spans["ticket_events"]
     start = span[0] if span else report.start
-    # The demo password is public; a password of the user's own is never echoed.
-    password = admin_password if admin_password == DEFAULT_ADMIN_PASSWORD else "$PASSWORD"
+    url = "http://127.0.0.1:8000/api/v2/incremental/ticket_events"
+    query = f'-G -d "start_time={start}" -H "Accept: application/json" {url}'
     click.echo("try it (after `zendesk-events serve --db ...`):")
-    click.echo(
-        f'curl -u {admin_email}:{password} -G -d "start_time={start}" '
-        '-H "Accept: application/json" http://127.0.0.1:8000/api/v2/incremental/ticket_events'
-    )
+    if report.admin_email is None:
+        click.echo(
+            f"zendesk-events users add --db {shlex.quote(store_url)} --email you@example.com"
+        )
+        click.echo(f"curl -u you@example.com/token:$TOKEN {query}")
+    else:
+        # The demo password is public; a password of the user's own is never echoed.
+        shown = admin_password if demo_admin else "$PASSWORD"
+        click.echo(f"curl -u {report.admin_email}:{shown} {query}")
 
 
 @contextmanager

@@ -19,14 +19,19 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
-    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port."
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port (0: any free port, printed at start).",
 )
 @click.option(
     "--workers",
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Worker processes (> 1 shares the rate limits through the database).",
+    help="Worker processes. Every process over one store (these, or other `serve` "
+    "processes) shares the store's rate limits.",
 )
 @click.option(
     "--export-rate-limit",
@@ -66,6 +71,22 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     "back-dated events turn up late as on Zendesk (a mirror's rows count from their sync, an "
     "emulator's from when Zendesk would have written them). --no-late-events serves every "
     "metric event as soon as its time is older than --lag.",
+)
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1, max=3600),
+    help="Seconds a client has to send a request line and its headers (from connecting, or "
+    "from the previous response); then it gets a 408 and is disconnected.",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1, max=3600),
+    help="Seconds a client has to send a request's whole body once its headers are in; then "
+    "408 and disconnected.",
 )
 @click.option(
     "--base-url",
@@ -140,6 +161,8 @@ def command(
     late_share: float,
     late_minutes: str,
     fake_clock: str | None,
+    header_timeout: float,
+    body_timeout: float,
     base_url: str | None,
     log_level: str,
     access_log: bool,
@@ -147,7 +170,7 @@ def command(
     """Serve a store through Zendesk's API: the incremental exports (a mirror or an emulator),
     and the emulated account's Tickets API and SLA policies, its automations and its clock."""
     from zendesk_events.cli.live import WORKER_FACTORY, build_app, prepare
-    from zendesk_events.server.runner import serve
+    from zendesk_events.server.runner import bind, serve
 
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
@@ -171,9 +194,13 @@ def command(
         late_min_minutes=late.min_minutes,
         late_max_minutes=late.max_minutes,
         fake_clock=start,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
     )
     with open_store(db):  # fail here, in one line, rather than inside a worker
         pass
+    sock = bind(host, port)  # a busy port is one line too, before anything is printed
+    port = sock.getsockname()[1]
     prepare(settings)
     limit = f"{export_rate_limit}/{export_rate_window}s" if export_rate_limit else "off"
     click.echo(
@@ -186,8 +213,7 @@ def command(
     click.echo(f"emulated account: {live}, on {when}, late metric events: {late.describe()}")
     serve(
         settings,
-        host=host,
-        port=port,
+        sock,
         workers=workers,
         log_level=log_level,
         access_log=access_log,

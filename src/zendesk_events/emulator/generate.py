@@ -100,6 +100,21 @@ def validate_arguments(tickets: int, days: float) -> None:
         raise ConfigError(f"--days must be > 0 (at least a minute: 0.0007), not {days!r}")
 
 
+def _refuse_history(store: Store) -> None:
+    """Refuse a store that holds events already (before anything is written to it).
+
+    Raises:
+        ConfigError: it does.
+    """
+    counts = store.events.counts()
+    held = counts.get("ticket_events", 0), counts.get("ticket_metric_events", 0)
+    if any(held):
+        raise ConfigError(
+            f"{store.url} already holds a history ({held[0]} ticket events, {held[1]} metric "
+            "events): seed into a new --db, or pass --append to add another history to it"
+        )
+
+
 def _weight(t: int) -> float:
     """Arrival rate relative to a weekday office hour (UTC 08-18)."""
     day = t // 86_400
@@ -328,10 +343,11 @@ def seed_store(
     seed: int,
     now: int | None = None,
     progress: Callable[[int], None] | None = None,
-    admin_email: str | None = DEFAULT_ADMIN_EMAIL,
-    admin_password: str | None = DEFAULT_ADMIN_PASSWORD,
+    admin_email: str | None = None,
+    admin_password: str | None = None,
     parallel: bool = False,
     late: LateArrival = DEFAULT_LATE_ARRIVAL,
+    append: bool = False,
 ) -> SeedReport:
     """Fill ``store`` with ``days`` of history of ``tickets`` tickets, ending before ``now``.
 
@@ -345,15 +361,20 @@ def seed_store(
     ``time`` (Zendesk serves it once that time has come), and late metric events become
     visible up to ``late.max_minutes`` after ``now``.
 
+    A store that already holds events is refused unless ``append``: a second history merged
+    into the first gives tickets two creations (or mixes made-up events into a mirror).
+
     Args:
-        store: where to write (events are upserted: re-seeding the same store is harmless).
+        store: where to write; it must hold no events yet, unless ``append``.
         tickets: how many tickets to create (>= 1).
         days: length of the emulated period (> 0).
         seed: the random seed.
         now: end of the period in epoch seconds (default: the current time, floored to the
             minute).
         progress: called with the number of tickets begun so far, after each batch.
-        admin_email: the admin user to create (None: none).
+        admin_email: the admin user to create, who may call the server (None: none; add one
+            with ``zendesk-events users add``). The default is none because a seeded store is
+            often served where others can reach it.
         admin_password: the admin's password (None: no password; add a token separately).
         parallel: generate in a worker process while this one writes (about 1.5x faster on
             two cores; the history is the same). The worker is *spawned*, so the caller's
@@ -361,15 +382,19 @@ def seed_store(
             on from :data:`PARALLEL_MIN_TICKETS` tickets.
         late: which ticket updates' metric events arrive late, and how late
             (``LateArrival(share=0)``: none).
+        append: write even if the store holds events already (the same arguments again
+            rewrite the same rows; others merge two histories).
 
     Returns:
         What was written.
 
     Raises:
-        ConfigError: tickets < 1 or days <= 0.
+        ConfigError: tickets < 1 or days <= 0; the store holds events and not ``append``.
         StoreError: the database failed.
     """
     validate_arguments(tickets, days)
+    if not append:
+        _refuse_history(store)
     if now is None:
         now = int(time.time()) // 60 * 60
     end = int(now)

@@ -16,7 +16,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from zendesk_events.server.auth import Authenticator, parse_authorization
+from zendesk_events.server.auth import Authenticator, client_address, parse_authorization
 from zendesk_events.server.errors import RecordNotFound
 from zendesk_events.server.openapi import endpoint_docs
 from zendesk_events.server.paging import (
@@ -49,7 +49,9 @@ def _json(body: Any) -> Response:
 
 async def _admin(request: Request) -> Any:
     authenticator: Authenticator = request.app.state.authenticator
-    return await authenticator.admin(request.headers.get("authorization"))
+    return await authenticator.admin(
+        request.headers.get("authorization"), client_address(request.scope)
+    )
 
 
 def _base(request: Request) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,17 +13,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zendesk_events.config import ServerSettings
 from zendesk_events.errors import ConfigError
 from zendesk_events.server import account, control, incremental, ticket_api, tickets
 from zendesk_events.server.auth import Authenticator
 from zendesk_events.server.desk import Desk
+from zendesk_events.server.edge import Edge, allowed_methods
 from zendesk_events.server.errors import (
     EndpointNotFound,
-    InternalError,
     InvalidStartTime,
     MethodNotAllowed,
     ZendeskHTTPError,
@@ -32,7 +29,9 @@ from zendesk_events.server.errors import (
 )
 from zendesk_events.server.faults import FaultInjector, FaultPlan
 from zendesk_events.server.openapi import install_openapi
+from zendesk_events.server.passwords import PasswordChecker
 from zendesk_events.server.ratelimit import DatabaseCounter, MemoryCounter, RateLimiter
+from zendesk_events.server.signin import SignInLimits
 from zendesk_events.store import Store, open_store
 from zendesk_events.timeutil import Clock, SystemClock
 
@@ -43,8 +42,6 @@ __all__ = [
     "settings_to_json",
     "worker_app",
 ]
-
-log = logging.getLogger("zendesk_events.server")
 
 SETTINGS_ENV = "ZENDESK_EVENTS_SERVER_SETTINGS"
 """The environment variable that hands :class:`ServerSettings` to worker processes."""
@@ -67,7 +64,7 @@ def create_app(
         clock: "now" for the lag and the rate-limit windows (tests pass a FakeClock).
         desk: the emulated account behind the write endpoints (the Tickets API, SLA policy
             writes) and the clock's moves, advanced in the background while the app runs;
-            None: those writes answer 404 (a mirror).
+            None: a mirror, whose app has no write routes (they answer 405).
         desk_factory: builds the desk from the store and clock the app opened (when the app
             owns its store: ``serve``); exclusive with ``desk``.
 
@@ -82,8 +79,19 @@ def create_app(
     the_clock: Clock = clock or SystemClock()
     if desk is None and desk_factory is not None:
         desk = desk_factory(the_store, the_clock)
-    counter = DatabaseCounter(the_store.db) if settings.shared_limits else MemoryCounter()
+    counter = DatabaseCounter(the_store.rate_limits) if settings.shared_limits else MemoryCounter()
     limiter = RateLimiter(settings, the_clock, counter)
+
+    checker = PasswordChecker(
+        the_store.users, slots=settings.password_slots, queue=settings.password_queue
+    )
+    signin_limits = SignInLimits(
+        counter,
+        the_clock,
+        per_user=settings.signin_failures_per_user,
+        per_address=settings.signin_failures_per_address,
+        window=settings.signin_window,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -94,6 +102,7 @@ def create_app(
         finally:
             if desk is not None:
                 desk.stop()
+            checker.close()
             if owned:
                 the_store.close()
 
@@ -112,20 +121,24 @@ def create_app(
     app.state.limiter = limiter
     app.state.desk = desk
     app.state.faults = FaultPlan()
-    app.state.authenticator = Authenticator(the_store.users, the_clock)
+    app.state.authenticator = Authenticator(
+        the_store.users, the_clock, checker=checker, limits=signin_limits
+    )
     app.state.export = incremental.IncrementalExport(
         settings, the_store, the_clock, limiter, app.state.authenticator
     )
     app.include_router(incremental.router)
     app.include_router(tickets.router)
-    app.include_router(ticket_api.router)
+    app.include_router(ticket_api.read_router)
+    if desk is not None:
+        app.include_router(ticket_api.write_router)
     app.include_router(account.router)
     app.include_router(control.router)
     install_openapi(app)
     _install_error_handlers(app)
     app.add_middleware(incremental.ExportFastPath, export=app.state.export)
     app.add_middleware(FaultInjector, plan=app.state.faults)
-    app.add_middleware(_Edge, limiter=limiter)
+    app.add_middleware(Edge, limiter=limiter, max_body=settings.max_body_bytes)
     return app
 
 
@@ -137,8 +150,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def routing_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 405:
-            allow = _allowed(request) or (exc.headers or {}).get("Allow", "GET")
-            return render(MethodNotAllowed(allow))
+            return render(MethodNotAllowed(allowed_methods(app.routes, request.scope)))
         if exc.status_code == 404:
             return render(EndpointNotFound())
         error = ZendeskHTTPError(str(exc.detail))
@@ -152,67 +164,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ZendeskHTTPError, zendesk_error)
     app.add_exception_handler(StarletteHTTPException, routing_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-
-
-def _allowed(request: Request) -> str:
-    """Every method some route takes on this path (routes of one path may be several: the
-    Tickets API's GET and POST), as the ``Allow`` header of a 405 lists them."""
-    methods: set[str] = set()
-    for route in _flat(request.app.router.routes):
-        match, _ = route.matches(request.scope)  # PARTIAL: the path, not the method
-        if match != Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods - {"HEAD"}))
-
-
-def _flat(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
-    """The routes of included routers too (FastAPI keeps an included router as one route)."""
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            yield from _flat(inner.routes)
-        else:
-            yield route
-
-
-class _Edge:
-    """Pure ASGI middleware: account-wide rate-limit headers on every response, and the
-    last-resort 500.
-
-    Pure ASGI rather than ``BaseHTTPMiddleware``, whose per-request task and body streaming
-    would cost more than the whole header logic on the export hot path. The 500 is answered
-    here rather than by Starlette's ``ServerErrorMiddleware``, which re-raises after
-    answering and lets the server drop the connection mid-response.
-    """
-
-    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
-        self.app = app
-        self.limiter = limiter
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extra = [
-            (name.lower().encode(), value.encode())
-            for name, value in RateLimiter.account_headers(self.limiter.account_hit())
-        ]
-        started = False
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                message["headers"] = [*message.get("headers", ()), *extra]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        except Exception as exc:
-            log.error("unhandled error on %s %s: %r", scope.get("method"), scope.get("path"), exc)
-            if started:  # too late for a clean answer: let the server drop the connection
-                raise
-            await render(InternalError())(scope, receive, send_with_headers)
 
 
 # ---- multi-worker mode ---------------------------------------------------------------------

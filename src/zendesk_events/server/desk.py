@@ -3,8 +3,8 @@
 The server reads the store itself but never changes an emulated ticket: it hands each write to
 an object with these methods (the emulator's ``LiveDesk``, built by the CLI and passed to
 ``create_app``), as moto's ``responses.py`` hands requests to its ``models.py``. The server
-layer may not import the emulator, hence a protocol here. Without one, the write endpoints
-answer 404 ``InvalidEndpoint`` (a plain mirror) and the clock only moves.
+layer may not import the emulator, hence a protocol here. Without one (a plain mirror) the
+app has no write routes (they answer 405) and the clock only moves.
 
 The desk raises :class:`~zendesk_events.errors.RecordInvalidError` and
 :class:`~zendesk_events.errors.RecordNotFoundError` for what Zendesk refuses; the routes turn

@@ -17,7 +17,12 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["Fault", "FaultInjector", "FaultPlan"]
+__all__ = ["FAULT_STATUSES", "MAX_PER_REQUEST", "MAX_QUEUED", "Fault", "FaultInjector", "FaultPlan"]
+
+MAX_QUEUED = 10_000
+"""Faults that may wait in the queue at once (each is a few hundred bytes)."""
+MAX_PER_REQUEST = 100
+"""Faults one ``POST /_emulator/faults`` may list (each may repeat up to 1000 times)."""
 
 _BODIES: dict[int, dict[str, str]] = {
     429: {
@@ -29,6 +34,9 @@ _BODIES: dict[int, dict[str, str]] = {
     503: {"error": "ServiceUnavailable", "description": "Injected fault: service unavailable"},
     504: {"error": "GatewayTimeout", "description": "Injected fault: gateway timeout"},
 }
+
+FAULT_STATUSES = tuple(sorted(_BODIES))
+"""The statuses a fault may answer with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +64,14 @@ class Fault:
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         status = data.get("status")
-        if status is not None and status not in _BODIES:
+        if status is not None and (type(status) is not int or status not in _BODIES):
             raise ValueError(f"status must be one of {sorted(_BODIES)}")
         delay = data.get("delay", 0)
         retry_after = data.get("retry_after", 1)
-        if not isinstance(delay, int | float) or not 0 <= delay <= 300:
+        # bool is an int to Python, not a number to JSON: true is no delay
+        if type(delay) not in (int, float) or not 0 <= delay <= 300:
             raise ValueError("delay must be a number of seconds from 0 to 300")
-        if not isinstance(retry_after, int) or not 0 <= retry_after <= 3600:
+        if type(retry_after) is not int or not 0 <= retry_after <= 3600:
             raise ValueError("retry_after must be whole seconds from 0 to 3600")
         truncate = data.get("truncate", False)
         if not isinstance(truncate, bool):
@@ -91,6 +100,11 @@ class FaultPlan:
     def clear(self) -> None:
         with self._lock:
             self._queue.clear()
+
+    def count(self) -> int:
+        """Faults still queued."""
+        with self._lock:
+            return len(self._queue)
 
     def take(self) -> Fault | None:
         with self._lock:

@@ -15,19 +15,26 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zendesk_events.events import PAGE_LIMIT, SAMPLE_LIMIT, MetricEvent, StreamName, TicketEvent
 from zendesk_events.server.errors import (
-    EndpointNotFound,
     Forbidden,
     InvalidPaginationParameter,
     InvalidStartTime,
     InvalidToken,
     RateLimitExceeded,
     RecordNotFound,
+    SignInThrottled,
     TooRecentStartTime,
     Unauthorized,
     ZendeskHTTPError,
 )
+from zendesk_events.server.faults import FAULT_STATUSES, MAX_PER_REQUEST, MAX_QUEUED
 
-__all__ = ["ZendeskError", "endpoint_docs", "install_openapi", "operation_docs"]
+__all__ = [
+    "ZendeskError",
+    "control_docs",
+    "endpoint_docs",
+    "install_openapi",
+    "operation_docs",
+]
 
 
 class ZendeskError(BaseModel):
@@ -207,12 +214,61 @@ class GroupsList(BaseModel):
 
 
 class SlaPoliciesList(BaseModel):
-    """Every SLA policy as stored."""
+    """Every SLA policy as stored (cursor pages with page[size] have meta/links)."""
 
     sla_policies: list[dict[str, Any]]
     next_page: str | None
     previous_page: str | None
     count: int
+
+
+class TicketFieldsCursorPage(BaseModel):
+    """A cursor page of ticket fields (``page[size]``), by id."""
+
+    ticket_fields: list[dict[str, Any]]
+    meta: _Meta
+    links: _Links
+
+
+class GroupsCursorPage(BaseModel):
+    """A cursor page of groups (``page[size]``), by id."""
+
+    groups: list[dict[str, Any]]
+    meta: _Meta
+    links: _Links
+
+
+class SlaPoliciesCursorPage(BaseModel):
+    """A cursor page of SLA policies (``page[size]``), by id."""
+
+    sla_policies: list[dict[str, Any]]
+    meta: _Meta
+    links: _Links
+
+
+class AuditsCursorPage(BaseModel):
+    """A cursor page of one ticket's audits (``page[size]``)."""
+
+    audits: list[Audit]
+    meta: _Meta
+    links: _Links
+
+
+class ClockState(BaseModel):
+    """``/_emulator/clock``: the server's "now" and whether it can be moved."""
+
+    now: float = Field(description="Epoch seconds.")
+    lag: int = Field(description="Seconds of newest events held back (serve --lag).")
+    settable: bool = Field(description="True on a fake clock (tests, demos).")
+
+
+class FaultState(BaseModel):
+    """``/_emulator/faults``: the faults still queued, in order, and how many were served."""
+
+    pending: list[dict[str, Any]] = Field(
+        description="Each {status, retry_after, delay, truncate}; one per /api/v2 request."
+    )
+    served: int
 
 
 def _error(status: int, summary: str, *examples: ZendeskHTTPError) -> dict[str, Any]:
@@ -265,6 +321,8 @@ def _rate_headers(bucket: str | None) -> dict[str, Any]:
     }
 
 
+_THROTTLED = SignInThrottled(600)
+
 _AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: _error(
         401,
@@ -273,8 +331,22 @@ _AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
         InvalidToken(),
     ),
     403: _error(403, "Authenticated, but not an admin.", Forbidden()),
-    404: _error(404, "No such endpoint.", EndpointNotFound()),
+    429: _error(
+        429,
+        "Too many failed password checks for this user or from this address (or too many at "
+        "once); wait Retry-After seconds. Tokens are never refused this way.",
+        _THROTTLED,
+    ),
 }
+
+_CURSOR_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 200,
+    "pattern": "^[A-Za-z0-9+/]+={0,2}$",
+}
+"""A cursor we issued: base64 text. Any other is a 400 (a cursor is opaque: which base64 texts
+are ours cannot be said in a schema)."""
 
 _SECURITY: list[dict[str, list[str]]] = [{"basicAuth": []}, {"bearerAuth": []}]
 
@@ -298,8 +370,9 @@ def operation_docs(stream: StreamName, sample: bool) -> dict[str, Any]:
         params.append(
             _query(
                 "include",
-                "comment_events: each comment as a full child event. Other values are ignored.",
-                {"type": "string", "enum": ["comment_events"]},
+                "A comma-separated list; comment_events: each comment as a full child event. "
+                "Other values are ignored.",
+                {"type": "string"},
             )
         )
         params.append(
@@ -317,12 +390,17 @@ def operation_docs(stream: StreamName, sample: bool) -> dict[str, Any]:
                 "(default 100).",
                 {"type": "integer", "minimum": 1, "maximum": PAGE_LIMIT},
             ),
-            _query("page[after]", "after_cursor of the previous page.", {"type": "string"}),
-            _query("page[before]", "before_cursor of the next page.", {"type": "string"}),
+            _query("page[after]", "after_cursor of the previous page.", _CURSOR_SCHEMA),
+            _query(
+                "page[before]",
+                "before_cursor of the next page (not with page[after]).",
+                _CURSOR_SCHEMA,
+            ),
             _query(
                 "include_changes",
-                "Accepted and ignored (Zendesk documents no behaviour for it).",
-                {"type": "boolean"},
+                "Accepted and ignored, whatever its value (Zendesk documents a boolean and no "
+                "behaviour for it).",
+                {"type": "string"},
             ),
         ]
     page_model: Any = TicketEventsPage if stream == "ticket_events" else TicketMetricEventsPage
@@ -362,7 +440,11 @@ def operation_docs(stream: StreamName, sample: bool) -> dict[str, Any]:
         ),
         **_AUTH_ERRORS,
         429: _error(
-            429, "Over the endpoint's rate limit; wait Retry-After seconds.", RateLimitExceeded(30)
+            429,
+            "Over the endpoint's rate limit, or too many failed password checks; wait "
+            "Retry-After seconds.",
+            RateLimitExceeded(30),
+            _THROTTLED,
         ),
     }
     if stream == "ticket_events":
@@ -380,16 +462,30 @@ def operation_docs(stream: StreamName, sample: bool) -> dict[str, Any]:
 
 
 _LIST_PARAMS = [
-    _query("page[size]", "Cursor pages of this many (at most 100), by id.", {"type": "integer"}),
-    _query("page[after]", "after_cursor of the previous page.", {"type": "string"}),
-    _query("page[before]", "before_cursor of the next page.", {"type": "string"}),
+    _query(
+        "page[size]",
+        "Cursor pages of this many (at most 100), by id; any page[...] parameter asks for "
+        "cursor pages (default 100).",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+    ),
+    _query("page[after]", "after_cursor of the previous page.", _CURSOR_SCHEMA),
+    _query(
+        "page[before]", "before_cursor of the next page (not with page[after]).", _CURSOR_SCHEMA
+    ),
 ]
 _OFFSET_PARAMS = [
-    _query("page", "Offset page number, from 1.", {"type": "integer", "minimum": 1}),
-    _query("per_page", "Offset page size (at most 100).", {"type": "integer", "maximum": 100}),
+    _query(
+        "page", "Offset page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 10**9}
+    ),
+    _query(
+        "per_page",
+        "Offset page size (default and maximum 100).",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+    ),
 ]
 
 _ENDPOINTS: dict[str, tuple[Any, str, list[dict[str, Any]], bool]] = {
+    # name: (200 model, description, parameters, whether malformed paging gets a 400)
     "users_me": (CurrentUser, "The caller.", [], False),
     "account_settings": (AccountSettings, "The account's active features.", [], False),
     "oauth_token_current": (
@@ -398,11 +494,26 @@ _ENDPOINTS: dict[str, tuple[Any, str, list[dict[str, Any]], bool]] = {
         [],
         False,
     ),
-    "ticket_fields": (TicketFieldsList, "Every ticket field, by position.", _LIST_PARAMS, True),
-    "groups": (GroupsList, "Groups by name, 100 a page.", _LIST_PARAMS + _OFFSET_PARAMS, True),
-    "sla_policies": (SlaPoliciesList, "Every SLA policy, by position.", [], False),
+    "ticket_fields": (
+        TicketFieldsList | TicketFieldsCursorPage,
+        "Every ticket field, by position.",
+        _LIST_PARAMS,
+        True,
+    ),
+    "groups": (
+        GroupsList | GroupsCursorPage,
+        "Groups by name, 100 a page.",
+        _LIST_PARAMS + _OFFSET_PARAMS,
+        True,
+    ),
+    "sla_policies": (
+        SlaPoliciesList | SlaPoliciesCursorPage,
+        "Every SLA policy, by position.",
+        _LIST_PARAMS,
+        True,
+    ),
     "ticket_audits": (
-        AuditsPage,
+        AuditsPage | AuditsCursorPage,
         "One ticket's audits, oldest first; the stored export items in the Ticket Audits "
         "API's shape.",
         [
@@ -468,7 +579,11 @@ def endpoint_docs(name: str) -> dict[str, Any]:
             422, "start_time too recent or in the future.", TooRecentStartTime()
         )
         responses[429] = _error(
-            429, "Over the export rate limit; wait Retry-After seconds.", RateLimitExceeded(30)
+            429,
+            "Over the export rate limit, or too many failed password checks; wait Retry-After "
+            "seconds.",
+            RateLimitExceeded(30),
+            _THROTTLED,
         )
     return {
         "description": description + " Also served with a .json suffix. Admins only.",
@@ -476,6 +591,121 @@ def endpoint_docs(name: str) -> dict[str, Any]:
         "responses": responses,
         "openapi_extra": {"parameters": params, "security": _SECURITY},
     }
+
+
+_FAULT = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "status": {
+            "description": "Answer this status with a Zendesk-shaped body instead.",
+            "anyOf": [{"type": "integer", "enum": list(FAULT_STATUSES)}, {"type": "null"}],
+        },
+        "retry_after": {
+            "description": "With status 429: the Retry-After seconds (default 1).",
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3600,
+        },
+        "delay": {
+            "description": "Seconds to wait before answering.",
+            "type": "number",
+            "minimum": 0,
+            "maximum": 300,
+        },
+        "truncate": {
+            "description": "Send the headers and half the body, then cut the connection.",
+            "type": "boolean",
+        },
+        "times": {
+            "description": "Serve this fault to this many requests in a row (default 1).",
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000,
+        },
+    },
+    # a fault does something: a status, a delay or a cut
+    "anyOf": [
+        {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+        {"required": ["delay"], "properties": {"delay": {"exclusiveMinimum": 0}}},
+        {"required": ["truncate"], "properties": {"truncate": {"const": True}}},
+    ],
+}
+
+
+def control_docs(name: str, max_clock_seconds: int = 0) -> dict[str, Any]:
+    """Route keyword arguments documenting one ``/_emulator`` control; ``name`` is the
+    endpoint function's. Reads are open to anyone; changes need an admin."""
+    bad_value = _error(400, "A missing or impossible value (see description).")
+    if name == "get_clock":
+        return {
+            "operation_id": name,
+            "description": "The server's notion of now. Open to anyone.",
+            "responses": {200: {"model": ClockState, "description": "The clock."}},
+        }
+    if name == "set_clock":
+        params = [
+            _query(
+                "set",
+                "Epoch seconds to set the clock to.",
+                {"type": "number", "minimum": 0, "maximum": max_clock_seconds},
+            ),
+            _query(
+                "advance",
+                "Seconds to move the clock forward (or back, when negative).",
+                {"type": "number", "minimum": -max_clock_seconds, "maximum": max_clock_seconds},
+            ),
+        ]
+        return {
+            "operation_id": name,
+            "description": "Give exactly one of set or advance; the clock stays within 0 .. "
+            f"{max_clock_seconds}. Only on a server running on a fake clock (tests, demos). "
+            "Admins only.",
+            "responses": {
+                200: {"model": ClockState, "description": "The clock, moved."},
+                400: bad_value,
+                **_AUTH_ERRORS,
+                409: _error(409, "The server runs on the wall clock, which nothing may move."),
+            },
+            "openapi_extra": {"parameters": params, "security": _SECURITY},
+        }
+    if name == "get_faults":
+        return {
+            "operation_id": name,
+            "description": "Faults still queued, and how many were served. Open to anyone.",
+            "responses": {200: {"model": FaultState, "description": "The queue."}},
+        }
+    if name == "add_faults":
+        body = {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "array", "maxItems": MAX_PER_REQUEST, "items": _FAULT}
+                }
+            },
+        }
+        return {
+            "operation_id": name,
+            "description": "Queue faults for the next /api/v2 requests, one per request, in "
+            f"order; at most {MAX_QUEUED} wait at once. Admins only.",
+            "responses": {
+                200: {"model": FaultState, "description": "The queue, with the new faults."},
+                400: _error(400, "Not a list of faults, or the queue would hold too many."),
+                **_AUTH_ERRORS,
+            },
+            "openapi_extra": {"requestBody": body, "security": _SECURITY},
+        }
+    if name == "clear_faults":
+        return {
+            "operation_id": name,
+            "description": "Drop every queued fault. Admins only.",
+            "responses": {
+                200: {"model": FaultState, "description": "The queue, empty."},
+                **_AUTH_ERRORS,
+            },
+            "openapi_extra": {"security": _SECURITY},
+        }
+    raise KeyError(name)
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -1,11 +1,13 @@
 """Zendesk's request budgets: fixed windows per account, counted in memory or in the database.
 
-The server emulates one account, so "per account" means per server. Two budgets are enforced
-(spec §8): incremental exports (``export_rate_limit`` per ``export_rate_window`` s) and
-``/sample`` (``sample_rate_limit`` per ``sample_rate_window`` s). The account-wide figure
-(``X-Rate-Limit``, ``ratelimit-*``) is only reported, never enforced, and is counted in memory
-per process even with shared limits: enforcing nothing, it is not worth a database write on
-every request of a mirror.
+The server emulates one account, so "per account" means per store: every server process over
+one store counts in the store (:class:`DatabaseCounter`), so two ``serve`` processes behind a
+load balancer answer 10 exports a minute between them, as one Zendesk account. Two budgets
+are enforced (spec §8): incremental exports (``export_rate_limit`` per ``export_rate_window``
+s) and ``/sample`` (``sample_rate_limit`` per ``sample_rate_window`` s). The account-wide
+figure (``X-Rate-Limit``, ``ratelimit-*``) is only reported, never enforced, and is counted in
+memory per process: enforcing nothing, it is not worth a database write on every request of a
+mirror.
 
 Windows are aligned on multiples of their length (``floor(now / window) * window``), from the
 injected clock, so tests move time instead of sleeping. Every "seconds until reset" is the
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from zendesk_events.config import ServerSettings
-from zendesk_events.store import Database
+from zendesk_events.store import RateWindows
 from zendesk_events.timeutil import Clock
 
 __all__ = [
@@ -76,6 +78,11 @@ class WindowCounter(Protocol):
         """The count of that window, without counting."""
         ...
 
+    def prune(self, prefix: str, before: int) -> None:
+        """Forget the counters of keys starting with ``prefix`` whose window began before
+        ``before`` (keys named after clients would otherwise pile up)."""
+        ...
+
 
 class MemoryCounter:
     """Counts in this process (one worker)."""
@@ -98,40 +105,29 @@ class MemoryCounter:
             start, count = self._windows.get(key, (window_start, 0))
             return count if start >= window_start else 0
 
-
-_UPSERT = """
-INSERT INTO rate_limit_windows (key, window_start, count) VALUES (?, ?, 1)
-ON CONFLICT (key) DO UPDATE SET
-    count = CASE WHEN rate_limit_windows.window_start >= excluded.window_start
-                 THEN rate_limit_windows.count + 1 ELSE 1 END,
-    window_start = CASE WHEN rate_limit_windows.window_start >= excluded.window_start
-                        THEN rate_limit_windows.window_start ELSE excluded.window_start END
-RETURNING count
-"""
+    def prune(self, prefix: str, before: int) -> None:
+        with self._lock:
+            stale = [k for k, (start, _) in self._windows.items() if start < before]
+            for key in stale:
+                if key.startswith(prefix):
+                    del self._windows[key]
 
 
 class DatabaseCounter:
-    """Counts in the store's ``rate_limit_windows`` table, shared by every worker.
+    """Counts in the store (:class:`~zendesk_events.store.RateWindows`), shared by every
+    server process over it: workers of one ``serve`` and separate ``serve`` processes alike."""
 
-    One atomic upsert per counted request: the row is reset when a newer window starts and
-    incremented otherwise, so two workers racing on the same window both count.
-    """
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, windows: RateWindows) -> None:
+        self._windows = windows
 
     def hit(self, key: str, window_start: int) -> int:
-        with self._db.transaction() as tx:
-            row = tx.execute(_UPSERT, (key, window_start)).fetchone()
-        return int(row[0]) if row else 1
+        return self._windows.hit(key, window_start)
 
     def peek(self, key: str, window_start: int) -> int:
-        rows = self._db.query(
-            "SELECT window_start, count FROM rate_limit_windows WHERE key = ?", (key,)
-        )
-        if not rows or int(rows[0][0]) < window_start:
-            return 0
-        return int(rows[0][1])
+        return self._windows.peek(key, window_start)
+
+    def prune(self, prefix: str, before: int) -> None:
+        self._windows.prune(prefix, before)
 
 
 class RateLimiter:

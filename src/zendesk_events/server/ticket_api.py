@@ -23,10 +23,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from zendesk_events.errors import RecordInvalidError, RecordNotFoundError
-from zendesk_events.server.auth import Authenticator
+from zendesk_events.server.auth import Authenticator, client_address
 from zendesk_events.server.desk import Desk
 from zendesk_events.server.errors import (
-    EndpointNotFound,
     Forbidden,
     InvalidBody,
     RecordInvalid,
@@ -45,7 +44,7 @@ from zendesk_events.server.ticket_docs import write_docs
 from zendesk_events.store import Store, User, audit_from_event, comments_from_event
 from zendesk_events.timeutil import iso_to_epoch
 
-__all__ = ["router"]
+__all__ = ["read_router", "write_router"]
 
 LIST_LIMIT = 100
 """Tickets or comments a page (Zendesk's limit on these lists)."""
@@ -68,10 +67,7 @@ def _record_id(request: Request, name: str) -> int:
 
 async def _caller(request: Request, *, admins_only: bool) -> User:
     auth: Authenticator = request.app.state.authenticator
-    header = request.headers.get("authorization")
-    user = auth.cached(header)
-    if user is None:
-        user = await run_in_threadpool(auth.verify, header)
+    user = await auth.user(request.headers.get("authorization"), client_address(request.scope))
     if admins_only:
         return auth.require_admin(user)
     if user.role not in ("admin", "agent"):
@@ -80,9 +76,8 @@ async def _caller(request: Request, *, admins_only: bool) -> User:
 
 
 def _desk(request: Request) -> Desk:
-    desk: Desk | None = getattr(request.app.state, "desk", None)
-    if desk is None:  # a server without an emulated account (a mirror) takes no writes
-        raise EndpointNotFound()
+    # The write router is only included with a desk (create_app), so it is always there.
+    desk: Desk = request.app.state.desk
     return desk
 
 
@@ -314,24 +309,26 @@ async def delete_policy(request: Request) -> Response:
 
 _Endpoint = Callable[[Request], Awaitable[Response]]
 
-_ROUTES: list[tuple[str, str, _Endpoint, str]] = [
-    ("/api/v2/tickets", "POST", create_ticket, "Create ticket"),
+_READS: list[tuple[str, str, _Endpoint, str]] = [
     ("/api/v2/tickets", "GET", list_tickets, "List tickets"),
     ("/api/v2/tickets/{ticket_id}", "GET", show_ticket, "Show ticket"),
+    ("/api/v2/tickets/{ticket_id}/comments", "GET", list_comments, "List comments"),
+    ("/api/v2/slas/policies/{sla_policy_id}", "GET", show_policy, "Show SLA policy"),
+]
+_WRITES: list[tuple[str, str, _Endpoint, str]] = [
+    ("/api/v2/tickets", "POST", create_ticket, "Create ticket"),
     ("/api/v2/tickets/{ticket_id}", "PUT", update_ticket, "Update ticket"),
     ("/api/v2/tickets/{ticket_id}", "DELETE", delete_ticket, "Delete ticket"),
-    ("/api/v2/tickets/{ticket_id}/comments", "GET", list_comments, "List comments"),
     ("/api/v2/slas/policies", "POST", create_policy, "Create SLA policy"),
-    ("/api/v2/slas/policies/{sla_policy_id}", "GET", show_policy, "Show SLA policy"),
     ("/api/v2/slas/policies/{sla_policy_id}", "PUT", update_policy, "Update SLA policy"),
     ("/api/v2/slas/policies/{sla_policy_id}", "DELETE", delete_policy, "Delete SLA policy"),
 ]
 
 
-def _build_router() -> APIRouter:
+def _build_router(routes: list[tuple[str, str, _Endpoint, str]]) -> APIRouter:
     router = APIRouter(tags=["Tickets API"])
     # The ``.json`` forms first: ``/tickets/{ticket_id}`` would also match ``/tickets/5.json``.
-    for path, method, endpoint, _ in _ROUTES:
+    for path, method, endpoint, _ in routes:
         router.add_api_route(
             path + ".json",
             endpoint,
@@ -339,11 +336,17 @@ def _build_router() -> APIRouter:
             include_in_schema=False,
             name=f"{endpoint.__name__}_json",
         )
-    for path, method, endpoint, summary in _ROUTES:
+    for path, method, endpoint, summary in routes:
         router.add_api_route(
             path, endpoint, methods=[method], summary=summary, **write_docs(endpoint.__name__)
         )
     return router
 
 
-router = _build_router()
+read_router = _build_router(_READS)
+"""Reads of the live account's tickets and policies: served by every server (a mirror has
+no live tickets: empty lists and 404s)."""
+
+write_router = _build_router(_WRITES)
+"""Writes to the emulated account: served only with a desk, so a mirror answers them 405 and
+its ``/openapi.json`` does not list them."""

@@ -13,13 +13,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from zendesk_events.server.errors import (
-    EndpointNotFound,
     Forbidden,
     InvalidBody,
     InvalidPaginationParameter,
     InvalidToken,
     RecordInvalid,
     RecordNotFound,
+    SignInThrottled,
     Unauthorized,
     ZendeskHTTPError,
 )
@@ -350,7 +350,6 @@ _PAGES = [
     _query("page[after]", "after_cursor of the previous page.", {"type": "string"}),
     _query("page[before]", "before_cursor of the next page.", {"type": "string"}),
 ]
-_NO_ACCOUNT = EndpointNotFound()
 _INVALID = RecordInvalid({"base": [{"description": "Description: cannot be blank"}]})
 _CLOSED = RecordInvalid({"status": [{"description": "Status: closed prevents ticket update"}]})
 _BAD_BODY = InvalidBody('the body must be JSON: {"ticket": {...}}')
@@ -371,7 +370,7 @@ _DOCS: dict[str, tuple[int, Any, str, list[dict[str, Any]], dict[str, Any] | Non
             {"subject": "Printer on fire", "comment": {"body": "It smokes."}, "priority": "high"},
             creating=True,
         ),
-        [400, 404, 422],
+        [400, 422],
     ),
     "list_tickets": (
         200,
@@ -440,7 +439,7 @@ _DOCS: dict[str, tuple[int, Any, str, list[dict[str, Any]], dict[str, Any] | Non
             },
             creating=True,
         ),
-        [400, 404, 422],
+        [400, 422],
     ),
     "update_policy": (
         200,
@@ -480,27 +479,20 @@ def write_docs(name: str) -> dict[str, Any]:
         403: _error(
             403, "Not an admin." if admins else "An end user (agents and admins only).", Forbidden()
         ),
+        429: _error(
+            429,
+            "Too many failed password checks for this user or from this address; wait "
+            "Retry-After seconds. Tokens are never refused this way.",
+            SignInThrottled(600),
+        ),
     }
-    writes = body is not None or status == 204
     examples: list[ZendeskHTTPError]
     if 400 in statuses:
         examples = [_BAD_BODY] if body is not None else []
         examples += [_BAD_PAGE] if any(p["in"] == "query" for p in params) else []
         responses[400] = _error(400, "A body that is not a JSON object, or a bad page.", *examples)
-    if 404 in statuses or writes:
-        examples = [RecordNotFound()] if params and params[0]["in"] == "path" else []
-        if writes:
-            examples.append(_NO_ACCOUNT)
-        responses[404] = _error(
-            404,
-            "No such record"
-            + (
-                "; InvalidEndpoint: this server has no emulated account (a mirror)."
-                if writes
-                else "."
-            ),
-            *examples,
-        )
+    if 404 in statuses:
+        responses[404] = _error(404, "No such record.", RecordNotFound())
     if 422 in statuses:
         examples = [_INVALID, _CLOSED] if "ticket" in name else [_INVALID]
         responses[422] = _error(

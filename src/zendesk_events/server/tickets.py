@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from zendesk_events.server.account import LIST_PAGE_LIMIT
-from zendesk_events.server.auth import Authenticator
+from zendesk_events.server.auth import Authenticator, client_address
 from zendesk_events.server.errors import InvalidStartTime, RecordNotFound, TooRecentStartTime
 from zendesk_events.server.incremental import IncrementalExport
 from zendesk_events.server.openapi import endpoint_docs
@@ -111,7 +111,7 @@ async def ticket_audits(request: Request) -> Response:
     this is not an incremental export, so it has no hold-back.
     """
     authenticator: Authenticator = request.app.state.authenticator
-    await authenticator.admin(request.headers.get("authorization"))
+    await authenticator.admin(request.headers.get("authorization"), client_address(request.scope))
     raw_id = str(request.path_params["ticket_id"])
     if not _TICKET_ID.fullmatch(raw_id) or int(raw_id) >= 2**63:
         raise RecordNotFound()

@@ -9,10 +9,19 @@ from zendesk_events.store.database import Database, Transaction, redact_url
 from zendesk_events.store.eventstore import CursorPage, EventStore, PreparedRows, StoredPage
 from zendesk_events.store.indexes import LookupIndexes
 from zendesk_events.store.live import LiveRow, LiveStore
+from zendesk_events.store.ratelimits import RateWindows
 from zendesk_events.store.schema import migrate
 from zendesk_events.store.state import StateStore, StreamState
 from zendesk_events.store.tickets import TicketPage, TicketStore
-from zendesk_events.store.users import ROLES, Role, User, UserStore
+from zendesk_events.store.users import (
+    ROLES,
+    PasswordRecord,
+    Role,
+    User,
+    UserStore,
+    hash_password,
+    verify_password,
+)
 
 __all__ = [
     "DEFAULT_DB",
@@ -25,7 +34,9 @@ __all__ = [
     "LiveRow",
     "LiveStore",
     "LookupIndexes",
+    "PasswordRecord",
     "PreparedRows",
+    "RateWindows",
     "Role",
     "StateStore",
     "Store",
@@ -38,8 +49,10 @@ __all__ = [
     "UserStore",
     "audit_from_event",
     "comments_from_event",
+    "hash_password",
     "open_store",
     "redact_url",
+    "verify_password",
 ]
 
 DEFAULT_DB = "zendesk-events.db"
@@ -58,6 +71,7 @@ class Store:
         analysis: the analysis tables (``analyze``) and the report's numbers.
         tickets: tickets' current state and audits, folded from the events.
         live: the live emulator's tickets and counters.
+        rate_limits: request counters every server process over this store shares.
     """
 
     def __init__(self, db: Database) -> None:
@@ -70,6 +84,7 @@ class Store:
         self.analysis = AnalysisStore(db)
         self.tickets = TicketStore(db)
         self.live = LiveStore(db)
+        self.rate_limits = RateWindows(db)
 
     @property
     def url(self) -> str:

@@ -12,6 +12,7 @@ and the server (uvicorn's thread pool) and the sync engine (a prefetch thread) b
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -120,6 +121,7 @@ class Database:
         conn: Any
         try:
             if self.dialect == "sqlite":
+                _create_private(self._target)
                 conn = sqlite3.connect(self._target, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
@@ -205,6 +207,15 @@ class Database:
             with suppress(Exception):  # closing is best effort
                 conn.close()
         self._local = threading.local()
+
+
+def _create_private(path: str) -> None:
+    """Create a new SQLite file readable by its owner only (it holds the account's tickets
+    and the users' credential hashes); SQLite gives its -wal and -shm files the same mode."""
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _reason(exc: BaseException) -> str:

@@ -18,7 +18,16 @@ from typing import Literal
 from zendesk_events.errors import ConfigError
 from zendesk_events.store.database import Database, Transaction
 
-__all__ = ["ROLES", "Role", "User", "UserStore", "hash_password", "hash_token", "verify_password"]
+__all__ = [
+    "ROLES",
+    "PasswordRecord",
+    "Role",
+    "User",
+    "UserStore",
+    "hash_password",
+    "hash_token",
+    "verify_password",
+]
 
 Role = Literal["admin", "agent", "end-user"]
 ROLES: tuple[Role, ...] = ("admin", "agent", "end-user")
@@ -62,6 +71,14 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordRecord:
+    """A user and the stored hash their password is checked against (None: no password)."""
+
+    user: User
+    password_hash: str | None
 
 
 def _now() -> str:
@@ -144,6 +161,21 @@ class UserStore:
                 (hash_token(token), user.id, _now()),
             )
         return token
+
+    def password_record(self, email: str) -> PasswordRecord | None:
+        """The user with this email and their password hash (the server checks it itself)."""
+        rows = self.db.query(
+            "SELECT id, email, name, role, password_hash FROM users WHERE email = ?", (email,)
+        )
+        return PasswordRecord(User(*rows[0][:4]), rows[0][4]) if rows else None
+
+    def password_record_by_id(self, user_id: int) -> PasswordRecord | None:
+        """As :meth:`password_record`, by id: a cached verification is re-checked against it
+        on every request, so a role or password changed by another process counts at once."""
+        rows = self.db.query(
+            "SELECT id, email, name, role, password_hash FROM users WHERE id = ?", (user_id,)
+        )
+        return PasswordRecord(User(*rows[0][:4]), rows[0][4]) if rows else None
 
     def authenticate_password(self, email: str, password: str) -> User | None:
         rows = self.db.query(
