@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 from emukit import audits, metric_events
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recorded import load
 from zendesk_events.emulator import objects
@@ -31,6 +33,36 @@ def test_business_hours_are_weekdays_nine_to_five() -> None:
     assert add_business_seconds(MONDAY, 60) == MONDAY + 9 * 3600 + 60
     friday_4pm = MONDAY + 4 * 86_400 + 16 * 3600
     assert add_business_seconds(friday_4pm, 2 * 3600) == MONDAY + 7 * 86_400 + 10 * 3600
+
+
+def _business_by_minute(start: int, end: int) -> int:
+    """The definition walked minute by minute (spans here start and end on whole minutes)."""
+    total = 0
+    for t in range(start, end, 60):
+        weekday = (t // 86_400 + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
+        total += 60 if weekday < 5 and 9 * 3600 <= t % 86_400 < 17 * 3600 else 0
+    return total
+
+
+@given(st.integers(0, 3 * 10_080), st.integers(0, 3 * 10_080), st.integers(1, 2 * 2_400))
+def test_business_hours_agree_with_the_definition_minute_by_minute(
+    start: int, length: int, target: int
+) -> None:
+    a, b = MONDAY + start * 60, MONDAY + (start + length) * 60
+    assert business_seconds(a, b) == _business_by_minute(a, b)
+    assert business_seconds(b, a) == 0  # an empty or reversed span
+    due = add_business_seconds(a, target * 60)
+    assert business_seconds(a, due) == target * 60
+    assert business_seconds(a, due - 60) < target * 60  # the first such moment
+
+
+def test_business_hours_over_centuries_are_counted_not_walked() -> None:
+    # A clock moved far ahead (/_emulator/clock): a ticket's open metric spans centuries, and
+    # a huge target lands centuries away; both answer at once (they walked every day, ~15 s).
+    weeks = 52 * 7_000
+    assert business_seconds(MONDAY, MONDAY + weeks * 7 * 86_400) == weeks * 5 * 8 * 3600
+    due = add_business_seconds(MONDAY, weeks * 5 * 8 * 3600)
+    assert due == MONDAY + (weeks - 1) * 7 * 86_400 + 4 * 86_400 + 17 * 3600
 
 
 def _lives(events: list[dict[str, Any]]) -> dict[tuple[int, str, int], list[str]]:

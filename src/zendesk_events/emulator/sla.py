@@ -156,33 +156,33 @@ GROUP_POLICY = SlaPolicy(
 """The group SLA policy of the Tier 2 group (its id a ULID-like string, as the OpenAPI's)."""
 
 
+_HOURS = _CLOSE_AT - _OPEN_AT  # business seconds of a business day
+
+
+def _business_before(t: int) -> int:
+    """Business seconds from the Monday that starts the epoch's week up to ``t``: a count,
+    so spans of any length cost the same (a clock moved centuries ahead included)."""
+    day, second = divmod(t, _DAY)
+    weeks, weekday = divmod(day + _EPOCH_WEEKDAY, 7)
+    today = min(max(second - _OPEN_AT, 0), _HOURS) if weekday < 5 else 0
+    return (weeks * 5 + min(weekday, 5)) * _HOURS + today
+
+
 def business_seconds(start: int, end: int) -> int:
     """Seconds of business hours (Mon-Fri 09:00-17:00 UTC) in ``[start, end)``."""
-    total = 0
-    day = start // _DAY
-    while day * _DAY < end:
-        if (day + _EPOCH_WEEKDAY) % 7 < 5:
-            lo = max(start, day * _DAY + _OPEN_AT)
-            hi = min(end, day * _DAY + _CLOSE_AT)
-            if hi > lo:
-                total += hi - lo
-        day += 1
-    return total
+    return max(_business_before(end) - _business_before(start), 0)
 
 
 def add_business_seconds(start: int, seconds: int) -> int:
-    """The moment ``seconds`` of business hours have passed after ``start``."""
-    day = start // _DAY
-    left = seconds
-    while True:
-        if (day + _EPOCH_WEEKDAY) % 7 < 5:
-            lo = max(start, day * _DAY + _OPEN_AT)
-            hi = day * _DAY + _CLOSE_AT
-            if hi > lo:
-                if hi - lo >= left:
-                    return lo + left
-                left -= hi - lo
-        day += 1
+    """The moment ``seconds`` (> 0) of business hours have passed after ``start``."""
+    if seconds <= 0:
+        raise ValueError("seconds must be positive")
+    goal = _business_before(start) + seconds
+    # The business day holding the goal's last second, counted from that Monday, and how far
+    # into it the goal lies (a goal at a day's end is that day's 17:00, not the next 09:00).
+    days, into = divmod(goal - 1, _HOURS)
+    weeks, weekday = divmod(days, 5)
+    return (weeks * 7 + weekday - _EPOCH_WEEKDAY) * _DAY + _OPEN_AT + into + 1
 
 
 # A metric instance is idle (none open), armed (the next one opens when the status allows),
