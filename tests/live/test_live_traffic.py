@@ -16,6 +16,7 @@ from livekit import NO_LATE, token_header
 from zendesk_events.client import ZendeskClient
 from zendesk_events.config import ServerSettings
 from zendesk_events.emulator import LateArrival, LiveDesk, seed_store
+from zendesk_events.emulator.live import TRAFFIC_CATCH_UP
 from zendesk_events.server import create_app
 from zendesk_events.store import Store, open_store
 from zendesk_events.sync import open_sink, run_sync
@@ -88,6 +89,35 @@ def test_traffic_writes_are_api_writes(tmp_path: Path) -> None:
             )
         }
         assert {"Web form", "Mail"} <= kinds
+
+
+def test_a_clock_jump_replays_only_the_last_hour_of_traffic(tmp_path: Path) -> None:
+    """A fake clock moved a day ahead owes a day of traffic; it runs the last hour of it (and
+    every automation), so the move answers in moments rather than after every write."""
+    with _seeded(str(tmp_path / "a.db")) as store:
+        start = END + 60
+        desk = LiveDesk(store, FakeClock(start), late=NO_LATE, seed=3, traffic=0.05)
+        desk.prepare()
+        cast = {p.id for p in (*desk.traffic.cast.agents, *desk.traffic.cast.requesters)}  # type: ignore[union-attr]
+        until = start + 86_400
+        desk.advance(until)
+        people = ",".join(str(i) for i in cast)
+        times = [
+            int(r[0])
+            for r in store.db.query(
+                "SELECT timestamp FROM ticket_events "
+                f"WHERE timestamp > ? AND updater_id IN ({people})",
+                (start,),
+            )
+        ]
+        assert 60 < len(times) < 400  # ~0.05 a second for the last hour
+        assert min(times) >= until - TRAFFIC_CATCH_UP
+        automations = store.db.query(
+            "SELECT COUNT(*) FROM ticket_events WHERE timestamp BETWEEN ? AND ? "
+            "AND updater_id = -1",
+            (start, until - TRAFFIC_CATCH_UP),
+        )[0][0]
+        assert automations > 0  # the seeded tickets' automations ran all day
 
 
 @pytest.mark.slow

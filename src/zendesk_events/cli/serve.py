@@ -134,7 +134,8 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     metavar="START",
     help="Run on a clock that starts at START (epoch seconds or ISO time) and moves only when "
     "told: POST /_emulator/clock?advance=SECONDS (or ?set=EPOCH) with an admin's credentials; "
-    "each move runs the automations and traffic it made due. Needs --workers 1.",
+    "each move runs the automations it made due and at most the last hour of traffic it "
+    "jumped over. Needs --workers 1.",
 )
 @click.option(
     "--log-level",

@@ -3,8 +3,8 @@
 Moving time only works when the server runs on a :class:`FakeClock` (tests, demos, ``serve
 --fake-clock``); on the wall clock the clock is read-only. Changing it needs an admin's
 credentials. A move runs what it made due before answering (the emulated account's automations
-and traffic, each at its own second); breaches written in advance need nothing: the exports
-serve each once its time has come.
+and, of a jump, the last hour of its traffic, each at its own second); breaches written in
+advance need nothing: the exports serve each once its time has come.
 """
 
 from __future__ import annotations
