@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from zendesk_events.store.account import AccountStore
 from zendesk_events.store.database import Database, Transaction, redact_url
-from zendesk_events.store.eventstore import EventStore, PreparedRows, StoredPage
+from zendesk_events.store.eventstore import EventStore, Merged, PreparedRows, StoredPage
 from zendesk_events.store.indexes import LookupIndexes
 from zendesk_events.store.schema import migrate
-from zendesk_events.store.state import StateStore, StreamState
+from zendesk_events.store.state import LateTally, StateStore, StreamState
 from zendesk_events.store.users import ROLES, Role, User, UserStore
 
 __all__ = [
@@ -16,7 +16,9 @@ __all__ = [
     "AccountStore",
     "Database",
     "EventStore",
+    "LateTally",
     "LookupIndexes",
+    "Merged",
     "PreparedRows",
     "Role",
     "StateStore",

@@ -81,6 +81,16 @@ def ticket_event_rows(event: dict[str, Any]) -> TicketEventRows:
     return out
 
 
+def _bigint(value: Any) -> int | None:
+    """``value`` for an optional BIGINT column: a 64-bit integer, else NULL (the served JSON in
+    ``raw`` keeps whatever was sent; a PostgreSQL load must not fail on an odd value)."""
+    return value if type(value) is int and -(2**63) <= value < 2**63 else None
+
+
+def _boolean(value: Any) -> bool | None:
+    return value if type(value) is bool else None
+
+
 def plain(value: Any) -> str | None:
     """A field value as ``ticket_field_changes`` stores it: text a person can read and compare.
 
@@ -189,8 +199,8 @@ def append_ticket_event_rows(
                     audit_id,
                     ticket_id,
                     ts,
-                    child.get("author_id"),
-                    child.get("public"),
+                    _bigint(child.get("author_id")),
+                    _boolean(child.get("public")),
                     child.get("body"),
                     child.get("html_body"),
                     child.get("created_at"),
@@ -202,7 +212,7 @@ def append_ticket_event_rows(
             child_via = child.get("via")
             if not isinstance(child_via, str | None):
                 child_via = _dumps(child_via).decode()
-            tail = (child_via, child.get("via_reference_id"))
+            tail = (child_via, _bigint(child.get("via_reference_id")))
             previous = None if kind == "Create" else plain(child.get("previous_value"))
             for key, value in child.items():
                 if key in CHANGE_META_KEYS:
@@ -251,7 +261,7 @@ def append_ticket_event_rows(
         ticket_id,
         ts,
         event.get("created_at"),
-        event.get("updater_id"),
+        _bigint(event.get("updater_id")),
         via if isinstance(via, str | None) else _dumps(via).decode(),
         event.get("event_type"),
         raw,
@@ -273,7 +283,7 @@ def metric_event_row(event: dict[str, Any], visible_at: int | None = None) -> tu
         event["id"],
         event["ticket_id"],
         event["metric"],
-        event.get("instance_id"),
+        _bigint(event.get("instance_id")),
         event["type"],
         event["time"],
         ts,
