@@ -7,18 +7,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from synckit import NOW, metric_event, put, ticket_event
+from synckit import EMAIL, NOW, metric_event, put, ticket_event
 
 from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.store import open_store
-from zendesk_events.sync import SyncReport, open_sink, run_sync
+from zendesk_events.sync import (
+    ClientRecipe,
+    ProcessFetcher,
+    SyncObserver,
+    SyncReport,
+    ThreadFetcher,
+    open_sink,
+    run_sync,
+)
 
 
 def test_follow_polls_until_stopped_and_takes_new_events(tmp_path: Path, serve_source: Any) -> None:
     target = str(tmp_path / "follow.db")
     polls = threading.Semaphore(0)
 
-    class Observer:
+    class Observer(SyncObserver):
         def polling(self, seconds: float) -> None:
             polls.release()
 
@@ -103,7 +111,7 @@ def test_stop_during_a_rate_limit_wait_returns_without_waiting_it_out(
     waits: list[Any] = []
     stop = threading.Event()
 
-    class StopAfterFirstPage:
+    class StopAfterFirstPage(SyncObserver):
         def page_written(self, stream: str, n: int, cp: Checkpoint, caught_up: bool) -> None:
             stop.set()
 
@@ -123,7 +131,11 @@ def test_stop_during_a_rate_limit_wait_returns_without_waiting_it_out(
                         since=0,
                         stop=stop,
                         progress=StopAfterFirstPage(),
-                        fetch_process_backlog=None if fetcher == "thread" else 0,
+                        fetcher=ThreadFetcher()
+                        if fetcher == "thread"
+                        else ProcessFetcher(
+                            ClientRecipe(base_url=src.url, email=EMAIL, token=src.token)
+                        ),
                     )
                 ),
                 daemon=True,

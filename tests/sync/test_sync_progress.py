@@ -7,15 +7,15 @@ import io
 from rich.console import Console
 
 from zendesk_events.checkpoint import Checkpoint
-from zendesk_events.client import Wait
-from zendesk_events.sync import StreamReport, SyncReport
-from zendesk_events.sync.progress import (
+from zendesk_events.cli.progress import (
     LiveProgress,
     PlainProgress,
     behind,
     summary_lines,
     summary_table,
 )
+from zendesk_events.client import Wait
+from zendesk_events.sync import StreamReport, SyncReport
 from zendesk_events.timeutil import FakeClock
 
 NOW = 1_700_000_000
