@@ -296,9 +296,9 @@ class ZendeskClient:
         fields: list[dict[str, Any]] = []
         seen: set[str] = set()
         while True:
-            response = self._get(url, {}, self._account_pacer)
+            seen.add(url)
+            response = self._get(url, None, self._account_pacer)
             where = str(response.url)
-            seen.add(where)
             data = _decode_body(response)
             items = data.get("ticket_fields") if isinstance(data, dict) else None
             if not isinstance(items, list):
@@ -328,7 +328,7 @@ class ZendeskClient:
             self._on_wait(Wait(reason, seconds, detail))
         self._clock.sleep(seconds)
 
-    def _get(self, url: str, params: dict[str, str | int], pacer: Pacer) -> httpx.Response:
+    def _get(self, url: str, params: dict[str, str | int] | None, pacer: Pacer) -> httpx.Response:
         """GET with pacing (on ``pacer``'s budget) and retries; returns a 2xx response or
         raises one of our errors."""
         failures = 0  # 5xx and network errors: the error budget
