@@ -112,9 +112,7 @@ def prepared_pages(pages: Iterator[PageResult], job: FetchJob) -> Iterator[Fetch
                 prepared = job.prepare(job.stream, result.items)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 where = f"the page from {page.url}" if page.url else f"a page of {job.stream}"
-                raise PaginationError(
-                    f"cannot store {where}: {type(exc).__name__}: {exc}"
-                ) from exc
+                raise PaginationError(f"cannot store {where}: {type(exc).__name__}: {exc}") from exc
             yield FetchedPage(prepared, page.start_time, result.checkpoint, page.end_of_stream)
     finally:
         if isinstance(pages, Generator):  # closed here, in the thread that ran it
