@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -127,11 +127,15 @@ class Source:
     url: str
     token: str
     clock: FakeClock
+    clients: list[Any] = field(default_factory=list)
 
     def client(self, **kwargs: Any) -> Any:
+        """A client of this server as the admin (closed with the server, if not before)."""
         from zendesk_events.client import ZendeskClient
 
-        return ZendeskClient(base_url=self.url, email=EMAIL, token=self.token, **kwargs)
+        client = ZendeskClient(base_url=self.url, email=EMAIL, token=self.token, **kwargs)
+        self.clients.append(client)
+        return client
 
     def cli_args(self, target: str, *extra: str) -> list[str]:
         return ["sync", "--url", self.url, "--email", EMAIL, "--to", target, "--quiet", *extra]
@@ -166,7 +170,12 @@ def serve_source(run_server: Callable[[Any], Any]) -> Callable[..., Any]:
         settings.setdefault("export_rate_limit", 0)
         app = create_app(ServerSettings(db="unused", **settings), store, clock)
         with run_server(app if wrap is None else wrap(app)) as url:
-            yield Source(store, url, token, clock)
+            source = Source(store, url, token, clock)
+            try:
+                yield source
+            finally:
+                for client in source.clients:
+                    client.close()
 
     return start
 

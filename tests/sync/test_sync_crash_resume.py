@@ -58,7 +58,7 @@ def test_killed_at_random_points_then_rerun_loses_and_repeats_nothing(
                 time.sleep(0.002)
             time.sleep(rng.uniform(0, 0.02))
             proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
+            proc.communicate(timeout=30)
             seen.append(_progress(target))
         final = run_cli(args, env=env)
         _, err = final.communicate(timeout=60)
@@ -109,8 +109,8 @@ def test_killed_during_look_backs_then_rerun_takes_each_change_once(
         env = {**os.environ, "ZENDESK_API_TOKEN": src.token}
         args = src.cli_args(target, "--stream", "ticket_metric_events")
         first = run_cli(args, env=env)
-        assert first.wait(timeout=60) == 0, first.communicate()[1].decode()
-        first.communicate()
+        _, err = first.communicate(timeout=60)
+        assert first.returncode == 0, err.decode()
         # Zendesk writes 120 events late, back-dated into the window, and deletes 60 breaches
         late = [metric(200_000 + i, NOW - 1700 + i * 12, "fulfill") for i in range(120)]
         write(source, late, visible_at=NOW + 300)
@@ -129,8 +129,7 @@ def test_killed_during_look_backs_then_rerun_takes_each_change_once(
                 time.sleep(0.002)
             time.sleep(rng.uniform(0, 0.02))
             proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
-            proc.communicate()
+            proc.communicate(timeout=30)
             seen.append(_late_progress(target) - base)
         final = run_cli(args, env=env)
         _, err = final.communicate(timeout=60)

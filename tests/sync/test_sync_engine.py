@@ -56,8 +56,8 @@ def test_without_the_sideload_comments_stay_out(
     source_store: Store, serve_source: Any, tmp_path: Path
 ) -> None:
     target = str(tmp_path / "plain.db")
-    with serve_source(source_store, page_limit=300) as src:
-        run_sync(src.client(), open_sink(target), streams=BOTH, since=0)
+    with serve_source(source_store, page_limit=300) as src, open_sink(target) as sink:
+        run_sync(src.client(), sink, streams=BOTH, since=0)
     with open_store(target) as store:
         assert_same_events(source_store, store, comments=False)
         assert set(table(store, "ticket_events_comments").values()) == {None}
