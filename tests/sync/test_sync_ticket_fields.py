@@ -59,6 +59,7 @@ def test_ticket_fields_are_stored_and_name_custom_field_changes(
         status = CliRunner().invoke(cli, ["status", "--to", store_url])
     assert calls == ["/api/v2/ticket_fields.json"]
     assert "note:" not in result.stderr
+    assert "ticket fields: 4 fields stored" in result.stderr
     assert "ticket_fields 4" in status.stdout
     with open_store(store_url) as store:
         assert store.account.all("ticket_fields") == sorted(

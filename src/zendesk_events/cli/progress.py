@@ -257,6 +257,8 @@ def summary_lines(report: SyncReport, clock: Clock | None = None) -> list[str]:
             f"({state}{', resumed' if r.resumed else ''})"
             + ("" if found == "-" else f"; look-back: {found}")
         )
+    if report.ticket_fields is not None:
+        lines.append(f"ticket fields: {_plural(report.ticket_fields, 'field')} stored")
     if report.stopped:
         lines.append("stopped; the next run resumes from the cursor")
     return lines
@@ -289,7 +291,13 @@ def summary_table(report: SyncReport, clock: Clock | None = None) -> Table:
             late_text(r.late, r.late_worst, r.changed),
         )
     resumed = [name for name, r in report.streams.items() if r.resumed]
-    table.caption = f"{report.events_total:,} events in {report.seconds:.1f}s" + (
-        f"; resumed from the stored cursor: {', '.join(resumed)}" if resumed else ""
+    table.caption = (
+        f"{report.events_total:,} events in {report.seconds:.1f}s"
+        + (f"; resumed from the stored cursor: {', '.join(resumed)}" if resumed else "")
+        + (
+            f"; {_plural(report.ticket_fields, 'ticket field')} stored"
+            if report.ticket_fields is not None
+            else ""
+        )
     )
     return table

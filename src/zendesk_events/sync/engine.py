@@ -53,6 +53,9 @@ MAX_FOLLOW_BACKOFF = 900.0
 TICKET_FIELDS_REFRESH = 3600.0
 """Follow mode reads the ticket fields again this often, seconds (they change rarely)."""
 
+COSTLY_LOOKBACK = 3
+"""Pages a look-back may read again in one pass before the run notes what ``trail`` saves."""
+
 
 @runtime_checkable
 class FieldSource(Protocol):
@@ -76,6 +79,8 @@ class _Run:
     clock: Clock
     fetcher: Fetcher
     lookback: Lookback
+    report: SyncReport
+    noted: set[str]
 
 
 def run_sync(
@@ -147,6 +152,7 @@ def run_sync(
         raise ConfigError("ticket_fields=True needs a client with ticket_fields()")
     the_clock = clock or SystemClock()
     the_lookback = lookback or Lookback()
+    report = SyncReport()
     run = _Run(
         client,
         sink,
@@ -157,6 +163,8 @@ def run_sync(
         the_clock,
         fetcher or ThreadFetcher(),
         the_lookback,
+        report,
+        set(),
     )
     if source is None and isinstance(client, ZendeskClient):
         source = client.base_url
@@ -165,7 +173,6 @@ def run_sync(
     # Trailing never reads a second twice: the sinks need no memory of the window.
     remember = {} if the_lookback.trail else the_lookback.per_stream()
     sink.begin_run(RunInfo(run_source, include_comments, started, since, remember))
-    report = SyncReport()
     t0 = time.perf_counter()
     try:
         for name in names:
@@ -283,6 +290,7 @@ def _sync_stream(run: _Run, state: StreamReport) -> None:
     comments = run.include_comments and state.stream == "ticket_events"
     job = FetchJob(state.stream, plan.start, comments, plan.until, run.sink.prepare_function())
     frontier = plan.frontier
+    reread_before = state.reread
     try:
         with run.fetcher.fetch(run.client, job, run.stop) as pages:
             for page in pages:
@@ -306,8 +314,26 @@ def _sync_stream(run: _Run, state: StreamReport) -> None:
                     break
         if plan.edge is not None and state.cursor.start_time >= plan.edge:
             state.caught_up = True  # trailing: at the edge, nothing to ask for yet
+        _note_costly_lookback(run, state, state.reread - reread_before)
     finally:
         state.seconds += time.perf_counter() - t0
+
+
+def _note_costly_lookback(run: _Run, state: StreamReport, pages: int) -> None:
+    """Once a run: say what a look-back of many pages costs, and the alternative."""
+    if pages < COSTLY_LOOKBACK or state.stream in run.noted:
+        return
+    run.noted.add(state.stream)
+    window = run.lookback.of(state.stream)
+    _remember_note(
+        run.report,
+        run,
+        [
+            f"{state.stream}: reading the {window // 60}-minute look-back again took {pages} "
+            "requests in this pass (in --follow, every poll); --trail needs none, but rows "
+            f"then arrive {window // 60} minutes later"
+        ],
+    )
 
 
 def _account(
