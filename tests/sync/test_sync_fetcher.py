@@ -213,3 +213,14 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_a_recipe_for_another_server_than_the_client_is_refused(
+    source_store: Store, serve_source: Any, tmp_path: Path
+) -> None:
+    with serve_source(source_store) as src, open_sink(str(tmp_path / "t.db")) as sink:
+        other = ProcessFetcher(ClientRecipe(base_url="http://127.0.0.1:9", email=EMAIL, token="t"))
+        with pytest.raises(errors.ConfigError, match=r"recipe reads http://127\.0\.0\.1:9"):
+            run_sync(src.client(), sink, streams=["ticket_events"], since=0, fetcher=other)
+        with pytest.raises(errors.ConfigError):
+            ProcessFetcher(ClientRecipe(subdomain="not a subdomain", email=EMAIL, token="t"))

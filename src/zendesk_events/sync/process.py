@@ -34,7 +34,7 @@ from typing import Any
 
 from zendesk_events.client import Pacer, Wait, ZendeskClient
 from zendesk_events.client.ratelimit import MAX_RATE_LIMIT_RETRIES
-from zendesk_events.errors import ZendeskEventsError
+from zendesk_events.errors import ConfigError, ZendeskEventsError
 from zendesk_events.sync.fetching import FetchedPage, Fetcher, FetchJob, PageSource, prepared_pages
 from zendesk_events.sync.prefetch import Prefetch
 from zendesk_events.timeutil import SystemClock
@@ -114,7 +114,8 @@ class ProcessFetcher(Fetcher):
     def __init__(
         self, recipe: ClientRecipe, *, on_wait: Callable[[Wait], None] | None = None
     ) -> None:
-        recipe.build().close()  # a bad recipe fails here, at once, with a ConfigError
+        with recipe.build() as client:  # a bad recipe fails here, at once (ConfigError)
+            self._base_url = client.base_url
         self.recipe = recipe
         self.on_wait = on_wait
 
@@ -125,7 +126,14 @@ class ProcessFetcher(Fetcher):
     def fetch(
         self, client: PageSource, job: FetchJob, stop: threading.Event
     ) -> Iterator[Iterator[FetchedPage]]:
-        pacer = client.pacer if isinstance(client, ZendeskClient) else None
+        pacer = None
+        if isinstance(client, ZendeskClient):
+            if client.base_url != self._base_url:
+                # The cursor records the client's source: the pages must come from there too.
+                raise ConfigError(
+                    f"the fetcher's recipe reads {self._base_url}, the client {client.base_url}"
+                )
+            pacer = client.pacer
         child = _Child(self.recipe, job, None if pacer is None else pacer.state())
         # A reader thread drains the pipe while the caller writes, so the child never waits
         # for the writer to finish a page before it can hand over the next one.
