@@ -36,6 +36,7 @@ def _progress(target: str) -> int:
         sink.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".db", ".jsonl"])
 def test_killed_at_random_points_then_rerun_loses_and_repeats_nothing(
     source_store: Store, serve_source: Any, tmp_path: Path, suffix: str
