@@ -81,10 +81,13 @@ def ticket_event_rows(event: dict[str, Any]) -> TicketEventRows:
     return out
 
 
+_INT64 = 2**63
+
+
 def _bigint(value: Any) -> int | None:
     """``value`` for an optional BIGINT column: a 64-bit integer, else NULL (the served JSON in
     ``raw`` keeps whatever was sent; a PostgreSQL load must not fail on an odd value)."""
-    return value if type(value) is int and -(2**63) <= value < 2**63 else None
+    return value if type(value) is int and -_INT64 <= value < _INT64 else None
 
 
 def _boolean(value: Any) -> bool | None:
@@ -187,8 +190,10 @@ def append_ticket_event_rows(
         ts = item_timestamp(event)
     via = event.get("via")
     has_full = False
-    for child in event.get("child_events") or ():
-        if type(child) is not dict:
+    children = event.get("child_events")
+    for child in children if type(children) is list else ():
+        # A child that is no object, or has no id, cannot be keyed: it stays in ``raw`` only.
+        if type(child) is not dict or type(child.get("id")) is not int:
             continue
         kind = child.get("event_type")
         if kind == "Comment" and ("body" in child or "html_body" in child or "author_id" in child):
@@ -212,7 +217,8 @@ def append_ticket_event_rows(
             child_via = child.get("via")
             if not isinstance(child_via, str | None):
                 child_via = _dumps(child_via).decode()
-            tail = (child_via, _bigint(child.get("via_reference_id")))
+            ref = child.get("via_reference_id")
+            tail = (child_via, ref if type(ref) is int and -_INT64 <= ref < _INT64 else None)
             previous = None if kind == "Create" else plain(child.get("previous_value"))
             for key, value in child.items():
                 if key in CHANGE_META_KEYS:
@@ -247,12 +253,14 @@ def append_ticket_event_rows(
                     )
                 )
     if has_full:
-        children = [
-            plain_child(c, via) if isinstance(c, dict) and _is_full_comment(c) else c
+        plain_children = [
+            plain_child(c, via)
+            if isinstance(c, dict) and _is_full_comment(c) and type(c.get("id")) is int
+            else c
             for c in event["child_events"]
         ]
         raw_comments: str | None = _dumps(event).decode()
-        raw = _dumps({**event, "child_events": children}).decode()
+        raw = _dumps({**event, "child_events": plain_children}).decode()
     else:
         raw_comments = None
         raw = _dumps(event).decode()

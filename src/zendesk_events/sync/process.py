@@ -261,9 +261,10 @@ def _child_main(fd: int) -> None:  # pragma: no cover - runs in the child
         pages = client.pages(
             job.stream, job.start, include_comments=job.include_comments, until=job.until
         )
-        # The next page's request runs while this one is turned into rows and sent.
-        with Prefetch(prepared_pages(pages, job), 1, threading.Event()) as fetched:
-            for page in fetched:
+        # The next page's request (mostly a wait on the network) runs in a thread while this
+        # one is turned into rows and sent.
+        with Prefetch(pages, 1, threading.Event()) as fetched:
+            for page in prepared_pages(fetched, job):
                 send("page", page)
         send("end", pacer.state())
     except (BrokenPipeError, ConnectionResetError, EOFError):
