@@ -77,9 +77,15 @@ def test_a_malformed_page_is_one_line_exit_1_and_nothing_of_it_is_stored(
     target = _targets(tmp_path, store_url)[sink_kind]
     with run_server(export_pages(pages)) as url:
         args = ["sync", "--url", url, "--email", "a@example.com", "--token", "t", "--to", target]
-        result = CliRunner().invoke(
-            cli, [*args, "--stream", "ticket_events", "--quiet", "--no-ticket-fields"]
-        )
+        options = [
+            "--stream",
+            "ticket_events",
+            "--quiet",
+            "--no-ticket-fields",
+            "--fetcher",
+            "thread",
+        ]
+        result = CliRunner().invoke(cli, [*args, *options])
     assert result.exit_code == 1, result.output
     assert result.stderr.count("\n") == 1, result.stderr
     where = f"the page from {url}{PATH}?start_time={T1}"
@@ -102,7 +108,7 @@ def test_a_malformed_page_is_one_line_exit_1_and_nothing_of_it_is_stored(
     assert state.checkpoint.boundary_ids == {e["id"] for e in FIRST}
 
 
-def test_the_thread_fetcher_says_the_same(tmp_path: Path, run_server: Any) -> None:
+def test_the_process_fetcher_says_the_same(tmp_path: Path, run_server: Any) -> None:
     body, message = SECOND["an item without a ticket_id"]
     pages = {0: (200, _page(FIRST, T1, end=False)), T1: (200, body)}
     with run_server(export_pages(pages)) as url:
