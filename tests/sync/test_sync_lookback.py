@@ -176,3 +176,35 @@ def test_a_bad_lookback_is_one_line_and_exit_2(tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output
         assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
         assert "--lookback" in result.stderr or "span" in result.stderr
+
+
+def test_the_look_backs_requests_are_paced_inside_the_budget(
+    tmp_path: Path, run_server: Any
+) -> None:
+    """3 export requests a second on a server on the wall clock: the second run's look-back
+    pages are paced like any other request (waits, never a 429)."""
+    from synckit import admin_token
+
+    from zendesk_events.client import Wait, ZendeskClient
+    from zendesk_events.config import ServerSettings
+    from zendesk_events.server import create_app
+    from zendesk_events.timeutil import SystemClock
+
+    waits: list[Wait] = []
+    with open_store(str(tmp_path / "source.db")) as source:
+        history(source)
+        settings = ServerSettings(
+            db="unused", page_limit=20, export_rate_limit=3, export_rate_window=1
+        )
+        with (
+            run_server(create_app(settings, source, SystemClock())) as url,
+            ZendeskClient(
+                base_url=url, email=EMAIL, token=admin_token(source), on_wait=waits.append
+            ) as client,
+            open_sink(str(tmp_path / "t.db")) as sink,
+        ):
+            run_sync(client, sink, streams=["ticket_metric_events"], since=NOW - 3600)
+            waits.clear()
+            again = run_sync(client, sink, streams=["ticket_metric_events"], since=0)
+    assert again.streams["ticket_metric_events"].reread >= 3  # a whole window of requests
+    assert waits and {w.reason for w in waits} == {"pacing"}
