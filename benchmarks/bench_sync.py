@@ -1,12 +1,19 @@
-"""Sync throughput, pacing at the rate limit, and ours vs zenpy.
+"""Sync throughput, pacing at the rate limit, back-fill under the limit, the look-back's cost,
+and ours vs zenpy.
 
 1. Events/s exporting the 1 M-event store from our server (limit off) into SQLite, PostgreSQL
-   and JSON Lines, against a bare baseline (httpx GETs + orjson parsing, storing nothing).
+   and JSON Lines, against a bare baseline (httpx GETs + orjson parsing, storing nothing); the
+   child-process fetcher (what ``sync`` picks for a backfill) and the thread one.
 2. With the server's limit at 10 requests per (scaled-down) window: share of the ceiling
    reached and the number of 429s.
 3. The same export with zenpy's ``tickets.events()`` writing the same SQLite rows, ours/zenpy.
+4. Back-fill of a fixed history (both streams) under 10 requests per scaled window: requests,
+   events per request and time, next to the ideal of one full page (1000 events) per request.
+5. The look-back in ``--follow``: requests per hour at several metric-event rates, forward-only
+   vs the default 30-minute look-back vs trailing 30 minutes, on a simulated clock (an hour
+   of polls takes seconds); and whether each caught the late events.
 
-    python benchmarks/bench_sync.py [--events 1000000] [--repeat 3]
+    python benchmarks/bench_sync.py [--events 1000000] [--repeat 3] [--parts 12345]
 """
 
 from __future__ import annotations
@@ -27,9 +34,17 @@ import orjson
 
 from bench_server import ensure_sqlite
 from common import DATA, PG_ADMIN, free_port, median, process, python, reusable, seed, table
+from sync_budget import BACKFILL_HEADERS, FOLLOW_HEADERS, backfill, follow_cost
 from zendesk_events.client import ZendeskClient
 from zendesk_events.store import open_store
-from zendesk_events.sync import open_sink, run_sync
+from zendesk_events.sync import (
+    ClientRecipe,
+    Fetcher,
+    ProcessFetcher,
+    ThreadFetcher,
+    open_sink,
+    run_sync,
+)
 
 EMAIL = "bench@example.com"
 
@@ -72,7 +87,7 @@ log = open({request_log!r}, "a", buffering=1)
 async def app(scope, receive, send):
     async def counting(message):
         if message["type"] == "http.response.start":
-            log.write(f"{{time.time()}} {{message['status']}}\\n")
+            log.write(f"{{time.time()}} {{message['status']}} {{scope['path']}}\\n")
         await send(message)
     await inner(scope, receive, counting)
 uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", access_log=False)
@@ -99,11 +114,27 @@ def baseline(base: str, token: str, start: int) -> tuple[int, float]:
     return n, time.perf_counter() - t0
 
 
-def ours(base: str, token: str, start: int, target: str) -> tuple[int, float]:
+def _fetcher(kind: str, base: str, token: str) -> Fetcher:
+    if kind == "process":
+        return ProcessFetcher(ClientRecipe(base_url=base, email=EMAIL, token=token))
+    return ThreadFetcher()
+
+
+def ours(
+    base: str, token: str, start: int, target: str, fetcher: str = "process"
+) -> tuple[int, float]:
+    """Our sync of ticket_events into ``target`` with the ``fetcher`` kind (``process``: what
+    ``sync`` picks for a backfill)."""
     client = ZendeskClient(base_url=base, email=EMAIL, token=token)
     sink = open_sink(target)
     t0 = time.perf_counter()
-    report = run_sync(client, sink, streams=["ticket_events"], since=start)
+    report = run_sync(
+        client,
+        sink,
+        streams=["ticket_events"],
+        since=start,
+        fetcher=_fetcher(fetcher, base, token),
+    )
     elapsed = time.perf_counter() - t0
     sink.close()
     client.close()
@@ -187,7 +218,7 @@ def versus_zenpy(events: int) -> list[list[object]]:
     ):
         zpath, opath = str(Path(tmp) / "zenpy.db"), str(Path(tmp) / "ours.db")
         zn, zsecs = zenpy_export(base, token, lo, zpath)
-        on, osecs = ours(base, token, lo, opath)
+        on, osecs = ours(base, token, lo, opath, "process")  # as `sync` picks: 2 days behind
         same = "yes" if same_rows(zpath, opath) else "NO"
     zrate, orate = zn / zsecs, on / osecs
     return [
@@ -206,10 +237,14 @@ def throughput(db: str, repeat: int, kinds: str) -> list[list[object]]:
     targets = {
         "baseline (httpx GET + orjson parse only)": None,
         "ours -> SQLite": "sqlite",
+        "ours -> SQLite, thread fetcher": "sqlite-thread",
         "ours -> PostgreSQL": "pg",
         "ours -> JSON Lines": "jsonl",
     }
-    targets = {k: v for k, v in targets.items() if v is None or v in kinds.split(",")}
+    wanted = kinds.split(",")
+    targets = {
+        k: v for k, v in targets.items() if v is None or v in wanted or v.split("-")[0] in wanted
+    }
     runs: dict[str, list[float]] = {label: [] for label in targets}
     counts: dict[str, int] = {}
     schemas: list[str] = []
@@ -223,8 +258,9 @@ def throughput(db: str, repeat: int, kinds: str) -> list[list[object]]:
                     if kind is None:
                         n, secs = baseline(base, token, lo)
                     else:
-                        target = _target(kind, tmp, schemas)
-                        n, secs = ours(base, token, lo, target)
+                        sink_kind, _, fetcher = kind.partition("-")
+                        target = _target(sink_kind, tmp, schemas)
+                        n, secs = ours(base, token, lo, target, fetcher or "process")
                         _remove(target)
                         # Pay PostgreSQL's after-work (autovacuum of the new tables, the
                         # checkpoint of ~2 GB of dirty pages) now, not during the next run.
@@ -305,13 +341,22 @@ def pacing(db: str, window: int, windows: int) -> list[list[object]]:
             first = math.floor(time.time() / window)
             timer = threading.Timer(window * windows - 0.3, stop.set)
             timer.start()
-            report = run_sync(client, sink, streams=["ticket_events"], since=lo, stop=stop)
+            # The child-process fetcher, as `sync` picks for this backlog: on stop it ends at
+            # once, even inside a rate-limit wait, so no request of the next window is spent.
+            report = run_sync(
+                client,
+                sink,
+                streams=["ticket_events"],
+                since=lo,
+                stop=stop,
+                fetcher=_fetcher("process", base, token),
+            )
             timer.cancel()
             sink.close()
             client.close()
         stamps = [
             (float(t), int(status))
-            for t, status in (line.split() for line in log.read_text().splitlines())
+            for t, status, _ in (line.split() for line in log.read_text().splitlines())
         ]
     last = first + windows - 1
     inside = [status for t, status in stamps if math.floor(t / window) <= last]
@@ -331,6 +376,16 @@ def pacing(db: str, window: int, windows: int) -> list[list[object]]:
     ]
 
 
+def backfill_under_limit(db: str, window: int, events: int) -> list[list[object]]:
+    """4. A fixed history back-filled at 10 requests per ``window`` s (see sync_budget)."""
+    token = make_token(db)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "requests.log"
+        with serve(db, port, export_limit=10, window=window, request_log=str(log)):
+            return backfill(db, f"http://127.0.0.1:{port}", token, log, window, events)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -338,12 +393,19 @@ def main() -> None:
     parser.add_argument("--zenpy-events", type=int, default=40_000)
     parser.add_argument("--window", type=int, default=10, help="scaled rate-limit window, s")
     parser.add_argument("--windows", type=int, default=6, help="windows to run the pacing test")
-    parser.add_argument("--parts", default="123", help="which parts to run, e.g. 13")
+    parser.add_argument("--parts", default="12345", help="which parts to run, e.g. 13")
+    parser.add_argument(
+        "--backfill-events", type=int, default=50_000, help="part 4's history (ticket events)"
+    )
+    parser.add_argument(
+        "--rates", default="0.2,1,3", help="part 5's metric events per second, comma-separated"
+    )
     parser.add_argument("--targets", default="sqlite,pg,jsonl", help="part 1's sinks")
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     db = str(DATA / f"store-{args.events}.db")
-    ensure_sqlite(Path(db), args.events)
+    if set(args.parts) & set("124"):
+        ensure_sqlite(Path(db), args.events)
     if "1" in args.parts:
         rows = throughput(db, args.repeat, args.targets)
         print(f"\n1. Sync of ticket_events from our server (limit off), median of {args.repeat}")
@@ -374,6 +436,20 @@ def main() -> None:
             table(["run", "events", "seconds", "events/s", "ours/zenpy", "same rows"], zrows),
             flush=True,
         )
+    if "4" in args.parts:
+        brows = backfill_under_limit(db, args.window, args.backfill_events)
+        print(
+            f"\n4. Back-fill of the first {args.backfill_events:,} ticket events and their "
+            f"metric events at 10 requests per {args.window}s (a scaled minute)"
+        )
+        print(table(BACKFILL_HEADERS, brows), flush=True)
+    if "5" in args.parts:
+        frows = follow_cost([float(r) for r in args.rates.split(",")])
+        print(
+            "\n5. --follow for an hour (poll every 60 s, simulated clock): export requests, "
+            "2% of metric events written 12 minutes late"
+        )
+        print(table(FOLLOW_HEADERS, frows), flush=True)
 
 
 if __name__ == "__main__":

@@ -65,4 +65,4 @@ def test_the_seeds_curl_command_works_against_serve(tmp_path: Path) -> None:
         assert page["next_page"].startswith(f"http://127.0.0.1:{port}/api/v2/incremental/")
     finally:
         server.terminate()
-        server.wait(timeout=15)
+        server.communicate(timeout=15)  # waits, and closes the stderr pipe

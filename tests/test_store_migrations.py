@@ -5,8 +5,10 @@ from __future__ import annotations
 import orjson
 
 from recorded import load
-from zendesk_events.store import Database, open_store
+from zendesk_events.checkpoint import Checkpoint
+from zendesk_events.store import Database, LateTally, open_store
 from zendesk_events.store.schema import MIGRATIONS, schema_version
+from zendesk_events.sync import SqlSink
 
 
 def _v1_store(url: str) -> None:
@@ -79,3 +81,39 @@ def test_a_release_1_store_migrates(store_url: str) -> None:
         assert page.count == len(metric)
         counts = s.events.counts()
         assert counts["ticket_field_changes"] == 7
+
+
+def test_a_schema_2_cursor_survives_migration_3(store_url: str) -> None:
+    """A store synced before the look-back: its cursor is kept, the counters start at 0, and
+    the look-back may reach back as far as it likes (no floor was recorded)."""
+    db = Database(store_url)
+    try:
+        with db.transaction() as tx:
+            tx.execute(
+                "CREATE TABLE schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            for version, name, statements, data in MIGRATIONS[:2]:
+                for stmt in statements(db.dialect):
+                    tx.execute(stmt)
+                if data is not None:
+                    data(tx, db.dialect)
+                tx.execute("INSERT INTO schema_migrations VALUES (?, ?, 'then')", (version, name))
+            tx.execute(
+                "INSERT INTO sync_state (stream, start_time, boundary_ids, source, "
+                "include_comments, caught_up, updated_at, last_run_started, last_run_events) "
+                "VALUES ('ticket_metric_events', 1700000000, '[7, 9]', 'https://acme.zendesk.com', "
+                "FALSE, TRUE, 'then', 'then', 12)"
+            )
+    finally:
+        db.close()
+    with open_store(store_url) as s:
+        assert schema_version(s.db) == MIGRATIONS[-1][0]
+        state = s.state.get("ticket_metric_events")
+        sink = SqlSink(s, owned=False)
+        floor = sink.revisit_floor("ticket_metric_events")
+    assert state is not None
+    assert state.checkpoint == Checkpoint(1_700_000_000, frozenset({7, 9}))
+    assert (state.last_run_events, state.caught_up, state.revisit_from) == (12, True, None)
+    assert state.late == LateTally()
+    assert floor == 0

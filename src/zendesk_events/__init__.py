@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from zendesk_events.checkpoint import Checkpoint
-from zendesk_events.client import Client, PageResult, Wait, ZendeskClient
+from zendesk_events.client import PageResult, Wait, ZendeskClient
 from zendesk_events.config import Secret, ServerSettings
 from zendesk_events.emulator import LateArrival, SeedReport, seed_store
 from zendesk_events.errors import (
@@ -43,7 +43,6 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "ChildEvent",
-    "Client",
     "ConfigError",
     "ExportPage",
     "InvalidRequestError",

@@ -132,6 +132,8 @@ class ExportPage:
     end_of_stream: bool
     next_page: str | None
     next_start_time: int
+    url: str | None = None
+    """The URL the page was fetched from (for messages; None for a page not fetched)."""
 
     @property
     def events(self) -> list[TicketEvent] | list[MetricEvent]:

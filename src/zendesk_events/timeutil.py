@@ -17,6 +17,7 @@ __all__ = [
     "epoch_to_iso",
     "iso_to_epoch",
     "parse_since",
+    "parse_span",
 ]
 
 
@@ -115,3 +116,18 @@ def parse_since(value: str, *, now: float | None = None) -> int:
     if seconds < 0:
         raise ConfigError(f"time {value!r} is before 1970")
     return seconds
+
+
+def parse_span(value: str) -> int:
+    """Turn a user's span (``--lookback``) into seconds: ``0``, ``90`` (seconds), ``90s``,
+    ``30m``, ``2h``, ``1d``.
+
+    Raises:
+        ConfigError: the value is none of those.
+    """
+    text = value.strip()
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    if match := _RELATIVE.match(text):
+        return int(match.group(1)) * _UNITS[match.group(2)]
+    raise ConfigError(f"cannot read span {value!r}: use seconds or a span such as 90s, 30m, 2h")

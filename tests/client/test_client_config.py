@@ -8,7 +8,7 @@ import httpx
 import pytest
 from clientkit import BASE, EMAIL, TOKEN, Script, json_response, make_client, ok_page, page_json
 
-from zendesk_events.client import Client, ZendeskClient
+from zendesk_events.client import ZendeskClient
 from zendesk_events.errors import ConfigError
 
 
@@ -93,8 +93,7 @@ def test_request_shape() -> None:
     assert dict(second.url.params) == {"start_time": "5"}
 
 
-def test_client_alias_and_close() -> None:
-    assert Client is ZendeskClient
+def test_close_closes_the_connection_pool() -> None:
     client = make_client(Script())
     client.close()
     with pytest.raises(RuntimeError):

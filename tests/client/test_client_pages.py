@@ -35,7 +35,7 @@ T0 = 1_600_000_000
         (b'{"ticket_events": [], "count": 2, "end_time": 1, "end_of_stream": true}', "count=2"),
         (
             b'{"ticket_events": [{"x": 1}], "count": 1, "end_time": 1, "end_of_stream": true}',
-            "without an 'id'",
+            "item 1 of 1 has no integer 'id'",
         ),
         (b'{"ticket_events": [], "count": 0, "end_time": 1}', "end_of_stream"),
         (b'{"ticket_events": [], "count": 0, "end_time": "1", "end_of_stream": true}', "end_time"),

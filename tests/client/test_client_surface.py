@@ -12,7 +12,8 @@ def test_exported_members() -> None:
     assert client_pkg.__all__ == sorted(client_pkg.__all__)
     for name in client_pkg.__all__:
         assert getattr(client_pkg, name) is not None
-    assert {"Client", "PageResult", "Wait", "ZendeskClient"} <= set(client_pkg.__all__)
+    assert {"PageResult", "Pacer", "Wait", "ZendeskClient"} <= set(client_pkg.__all__)
+    assert "Client" not in client_pkg.__all__ and not hasattr(client_pkg, "Client")
 
 
 def test_import_pulls_no_server_or_database() -> None:

@@ -65,6 +65,8 @@ def serve_process(db: str, *args: str) -> Iterator[ServeProcess]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -5,14 +5,16 @@ A module of its own (not conftest) so test files import it by a name no other fo
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -125,11 +127,15 @@ class Source:
     url: str
     token: str
     clock: FakeClock
+    clients: list[Any] = field(default_factory=list)
 
     def client(self, **kwargs: Any) -> Any:
+        """A client of this server as the admin (closed with the server, if not before)."""
         from zendesk_events.client import ZendeskClient
 
-        return ZendeskClient(base_url=self.url, email=EMAIL, token=self.token, **kwargs)
+        client = ZendeskClient(base_url=self.url, email=EMAIL, token=self.token, **kwargs)
+        self.clients.append(client)
+        return client
 
     def cli_args(self, target: str, *extra: str) -> list[str]:
         return ["sync", "--url", self.url, "--email", EMAIL, "--to", target, "--quiet", *extra]
@@ -150,18 +156,37 @@ def admin_token(store: Store) -> str:
 
 @pytest.fixture
 def serve_source(run_server: Callable[[Any], Any]) -> Callable[..., Any]:
-    """``with serve_source(store, page_limit=100) as src:`` — a real server, limits off."""
+    """``with serve_source(store, page_limit=100) as src:`` — a real server, limits off.
+
+    ``wrap`` puts an ASGI app in front of the server (e.g. a fake of an endpoint it lacks).
+    """
 
     @contextmanager
-    def start(store: Store, **settings: Any) -> Iterator[Source]:
+    def start(
+        store: Store, *, wrap: Callable[[Any], Any] | None = None, **settings: Any
+    ) -> Iterator[Source]:
         clock = FakeClock(NOW)
         token = admin_token(store)
         settings.setdefault("export_rate_limit", 0)
         app = create_app(ServerSettings(db="unused", **settings), store, clock)
-        with run_server(app) as url:
-            yield Source(store, url, token, clock)
+        with run_server(app if wrap is None else wrap(app)) as url:
+            source = Source(store, url, token, clock)
+            try:
+                yield source
+            finally:
+                for client in source.clients:
+                    client.close()
 
     return start
+
+
+def inject_faults(src: Source, faults: list[dict[str, Any]]) -> None:
+    """Queue faults for the server's next export requests (``/_emulator/faults``)."""
+    auth = base64.b64encode(f"{EMAIL}/token:{src.token}".encode()).decode()
+    r = httpx.post(
+        f"{src.url}/_emulator/faults", json=faults, headers={"Authorization": f"Basic {auth}"}
+    )
+    assert r.status_code == 200, r.text
 
 
 # ---- comparing stores -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.errors import AuthenticationError, ConfigError
 from zendesk_events.events import STREAMS
 from zendesk_events.store import Store, open_store
-from zendesk_events.sync import open_sink, run_sync
+from zendesk_events.sync import SyncObserver, open_sink, run_sync
 
 BOTH = list(STREAMS)
 
@@ -56,8 +56,8 @@ def test_without_the_sideload_comments_stay_out(
     source_store: Store, serve_source: Any, tmp_path: Path
 ) -> None:
     target = str(tmp_path / "plain.db")
-    with serve_source(source_store, page_limit=300) as src:
-        run_sync(src.client(), open_sink(target), streams=BOTH, since=0)
+    with serve_source(source_store, page_limit=300) as src, open_sink(target) as sink:
+        run_sync(src.client(), sink, streams=BOTH, since=0)
     with open_store(target) as store:
         assert_same_events(source_store, store, comments=False)
         assert set(table(store, "ticket_events_comments").values()) == {None}
@@ -109,7 +109,7 @@ def test_a_cursor_stored_with_other_options_is_continued_with_a_note(
     target = str(tmp_path / "note.db")
     notes: list[str] = []
 
-    class Observer:
+    class Observer(SyncObserver):
         def note(self, message: str) -> None:
             notes.append(message)
 
@@ -140,7 +140,7 @@ def test_stop_ends_after_a_committed_page_and_the_next_run_takes_the_rest_once(
     stop = threading.Event()
     pages: list[Checkpoint] = []
 
-    class StopAfterThree:
+    class StopAfterThree(SyncObserver):
         def page_written(self, stream: str, n: int, cp: Checkpoint, caught_up: bool) -> None:
             pages.append(cp)
             if len(pages) == 3:
@@ -170,7 +170,7 @@ def test_an_error_in_the_fetching_thread_reaches_the_caller_after_committed_page
 
     with serve_source(source_store, page_limit=100) as src:
 
-        class RevokeAfterFirstPage:
+        class RevokeAfterFirstPage(SyncObserver):
             def page_written(self, stream: str, n: int, cp: Checkpoint, caught_up: bool) -> None:
                 with source_store.db.transaction() as tx:
                     tx.execute("DELETE FROM api_tokens")

@@ -7,13 +7,12 @@ and the store ends identical to the server's.
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from synckit import EMAIL, assert_same_events
+from synckit import assert_same_events, inject_faults
 
 from zendesk_events.client import Wait
 from zendesk_events.errors import ServerError
@@ -22,14 +21,6 @@ from zendesk_events.sync import open_sink, run_sync
 from zendesk_events.timeutil import FakeClock
 
 BOTH = ["ticket_events", "ticket_metric_events"]
-
-
-def _inject(src: Any, faults: list[dict[str, Any]]) -> None:
-    auth = base64.b64encode(f"{EMAIL}/token:{src.token}".encode()).decode()
-    r = httpx.post(
-        f"{src.url}/_emulator/faults", json=faults, headers={"Authorization": f"Basic {auth}"}
-    )
-    assert r.status_code == 200, r.text
 
 
 def _served(src: Any) -> dict[str, Any]:
@@ -42,7 +33,7 @@ def test_5xx_timeouts_and_cut_connections_are_retried_to_a_complete_store(
     waits: list[Wait] = []
     clock = FakeClock()
     with serve_source(source_store, page_limit=250) as src:
-        _inject(
+        inject_faults(
             src,
             [
                 {"status": 500},
@@ -72,7 +63,7 @@ def test_a_forced_429_is_honoured_exactly(
     clock = FakeClock()
     waits: list[Wait] = []
     with serve_source(source_store) as src:
-        _inject(src, [{"status": 429, "retry_after": 37}])
+        inject_faults(src, [{"status": 429, "retry_after": 37}])
         client = src.client(clock=clock, on_wait=waits.append)
         run_sync(client, open_sink(str(tmp_path / "limited.db")), streams=BOTH, since=0)
     limited = [w for w in waits if w.reason == "rate_limited"]
@@ -93,7 +84,7 @@ def test_endless_5xx_fail_clearly_and_a_later_run_completes(
         pages = iter(client.pages("ticket_events", 0))
         first = next(pages)
         sink.write_page("ticket_events", first.items, first.checkpoint, caught_up=False)
-        _inject(src, [{"status": 503, "times": 4}])
+        inject_faults(src, [{"status": 503, "times": 4}])
         with pytest.raises(ServerError, match=r"503.*4 attempts|4 attempts.*503"):
             run_sync(client, sink, streams=BOTH, since=0)
         # nothing half-written: the next run resumes from the committed cursor and completes

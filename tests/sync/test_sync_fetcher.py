@@ -1,4 +1,5 @@
-"""The backlog fetcher process: same rows as the thread, errors and waits cross, no orphans."""
+"""The fetchers: the child process stores what the thread does; errors and waits cross; no
+orphans; Ctrl-C never reaches the child."""
 
 from __future__ import annotations
 
@@ -20,52 +21,68 @@ from synckit import (
 )
 
 from zendesk_events import errors
-from zendesk_events.client import Wait, ZendeskClient
+from zendesk_events.client import Wait
 from zendesk_events.config import ServerSettings
 from zendesk_events.server import create_app
 from zendesk_events.store import Store, open_store
-from zendesk_events.sync import engine, open_sink, run_sync
+from zendesk_events.sync import (
+    ClientRecipe,
+    Fetcher,
+    ProcessFetcher,
+    ThreadFetcher,
+    open_sink,
+    process,
+    run_sync,
+)
 from zendesk_events.timeutil import SystemClock
 
 
 class Spy:
-    """Counts the fetcher processes the engine starts (the real class does the work)."""
+    """Counts the fetcher processes started (the real class does the work)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.started = 0
-        real = engine.ProcessFetcher
+        real = process._Child
 
         def counting(*args: Any, **kwargs: Any) -> Any:
             self.started += 1
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(engine, "ProcessFetcher", counting)
+        monkeypatch.setattr(process, "_Child", counting)
+
+
+def _fetcher(kind: str, src: Any, **kwargs: Any) -> Fetcher:
+    if kind == "thread":
+        return ThreadFetcher()
+    return ProcessFetcher(ClientRecipe(base_url=src.url, email=EMAIL, token=src.token), **kwargs)
 
 
 @pytest.mark.parametrize("suffix", [".db", ".jsonl"])
-@pytest.mark.parametrize("backlog", [0, None], ids=["process", "thread"])
+@pytest.mark.parametrize("kind", ["process", "thread"])
 def test_both_fetchers_store_every_event_once(
     source_store: Store,
     serve_source: Any,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    backlog: int | None,
+    kind: str,
     suffix: str,
 ) -> None:
     spy = Spy(monkeypatch)
     target = tmp_path / f"out{suffix}"
-    with serve_source(source_store, page_limit=25) as src:
-        sink = open_sink(str(target))
+    with (
+        serve_source(source_store, page_limit=25) as src,
+        src.client() as client,
+        open_sink(str(target)) as sink,
+    ):
         report = run_sync(
-            src.client(),
+            client,
             sink,
             streams=["ticket_events", "ticket_metric_events"],
             since=0,
             include_comments=True,
-            fetch_process_backlog=backlog,
+            fetcher=_fetcher(kind, src),
         )
-        sink.close()
-    assert spy.started == (2 if backlog == 0 else 0)  # one child per stream's pass
+    assert spy.started == (2 if kind == "process" else 0)  # one child per stream's pass
     assert all(s.caught_up for s in report.streams.values())
     if suffix == ".db":
         with open_store(str(target)) as synced:
@@ -85,16 +102,18 @@ def test_a_refusal_in_the_child_is_raised_in_the_writer_as_itself(
     source_store: Store, serve_source: Any, tmp_path: Path
 ) -> None:
     with serve_source(source_store) as src:
-        client = ZendeskClient(
-            base_url=src.url, email="admin@example.com", token="not-the-token-x7q"
-        )
-        sink = open_sink(str(tmp_path / "out.db"))
-        with pytest.raises(errors.AuthenticationError) as caught:
-            run_sync(client, sink, streams=["ticket_events"], since=0, fetch_process_backlog=0)
-        sink.close()
-        client.close()
+        recipe = ClientRecipe(base_url=src.url, email=EMAIL, token="not-the-token-x7q")
+        with (
+            recipe.build() as client,
+            open_sink(str(tmp_path / "out.db")) as sink,
+            pytest.raises(errors.AuthenticationError) as caught,
+        ):
+            run_sync(
+                client, sink, streams=["ticket_events"], since=0, fetcher=ProcessFetcher(recipe)
+            )
     assert caught.value.status == 401
     assert "x7q" not in str(caught.value)  # the token never shows
+    assert "x7q" not in repr(recipe)
 
 
 def test_child_waits_reach_on_wait_and_its_budget_comes_back(
@@ -107,14 +126,17 @@ def test_child_waits_reach_on_wait_and_its_budget_comes_back(
     )
     app = create_app(settings, source_store, SystemClock())
     with run_server(app) as url:
-        client = ZendeskClient(
-            base_url=url, email=EMAIL, token=admin_token(source_store), on_wait=waits.append
-        )
-        sink = open_sink(str(tmp_path / "out.db"))
-        report = run_sync(client, sink, streams=["ticket_events"], since=0, fetch_process_backlog=0)
-        sink.close()
-        remaining, reset_at, source = client.budget()
-        client.close()
+        recipe = ClientRecipe(base_url=url, email=EMAIL, token=admin_token(source_store))
+        with recipe.build() as client, open_sink(str(tmp_path / "out.db")) as sink:
+            assert client.pacer.state()[0] is None  # nothing known before the child ran
+            report = run_sync(
+                client,
+                sink,
+                streams=["ticket_events"],
+                since=0,
+                fetcher=ProcessFetcher(recipe, on_wait=waits.append),
+            )
+            remaining, reset_at, source = client.pacer.state()
     assert report.streams["ticket_events"].caught_up
     assert report.streams["ticket_events"].pages > 3
     assert waits and {w.reason for w in waits} == {"pacing"}  # paced: never a 429
@@ -157,36 +179,33 @@ def test_a_killed_sync_leaves_no_fetcher_behind(
     with serve_source(source_store, page_limit=5) as src:
         env = {**os.environ, "ZENDESK_API_TOKEN": src.token}
         proc = run_cli(src.cli_args(target), env=env)
-        deadline = time.monotonic() + 30
-        fetchers: list[int] = []
-        while not fetchers:
-            assert proc.poll() is None and time.monotonic() < deadline, "no fetcher started"
-            fetchers = [c for c in _children(proc.pid) if b"spawn_main" in _cmdline(c)]
-            time.sleep(0.01)
-        for child in fetchers:  # Ctrl-C is the writer's to handle, never the fetcher's
-            assert _takes_no_sigint(child), _status(child)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
+        try:
+            deadline = time.monotonic() + 30
+            fetchers: list[int] = []
+            while not fetchers:
+                assert proc.poll() is None and time.monotonic() < deadline, "no fetcher started"
+                fetchers = [c for c in _children(proc.pid) if b"_child_main" in _cmdline(c)]
+                time.sleep(0.01)
+            for child in fetchers:  # Ctrl-C is the writer's to handle, never the fetcher's
+                assert _own_session(child, proc.pid)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            proc.kill()
+            proc.communicate()
         deadline = time.monotonic() + 15
         while any(_alive(c) for c in fetchers):
             assert time.monotonic() < deadline, f"fetcher outlived its writer: {fetchers}"
             time.sleep(0.05)
 
 
-def _status(pid: int) -> str:
+def _own_session(child: int, parent: int) -> bool:
+    """``child`` is in a session (and so a process group) of its own: a terminal's Ctrl-C,
+    sent to the writer's foreground group, never reaches it (or it is gone already)."""
     try:
-        return Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return ""
-
-
-def _takes_no_sigint(pid: int) -> bool:
-    """SIGINT blocked or ignored in ``pid`` (or it is gone already)."""
-    fields = dict(line.split(":", 1) for line in _status(pid).splitlines() if ":" in line)
-    if not fields:
+        return os.getsid(child) == child and os.getsid(child) != os.getsid(parent)
+    except ProcessLookupError:
         return True
-    bit = 1 << (signal.SIGINT - 1)
-    return any(int(fields[k].strip(), 16) & bit for k in ("SigBlk", "SigIgn") if k in fields)
 
 
 def _cmdline(pid: int) -> bytes:
@@ -194,3 +213,14 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_a_recipe_for_another_server_than_the_client_is_refused(
+    source_store: Store, serve_source: Any, tmp_path: Path
+) -> None:
+    with serve_source(source_store) as src, open_sink(str(tmp_path / "t.db")) as sink:
+        other = ProcessFetcher(ClientRecipe(base_url="http://127.0.0.1:9", email=EMAIL, token="t"))
+        with pytest.raises(errors.ConfigError, match=r"recipe reads http://127\.0\.0\.1:9"):
+            run_sync(src.client(), sink, streams=["ticket_events"], since=0, fetcher=other)
+        with pytest.raises(errors.ConfigError):
+            ProcessFetcher(ClientRecipe(subdomain="not a subdomain", email=EMAIL, token="t"))

@@ -7,18 +7,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from synckit import NOW, metric_event, put, ticket_event
+from synckit import EMAIL, NOW, inject_faults, metric_event, put, ticket_event
 
 from zendesk_events.checkpoint import Checkpoint
+from zendesk_events.client import ZendeskClient
+from zendesk_events.errors import AuthenticationError
 from zendesk_events.store import open_store
-from zendesk_events.sync import SyncReport, open_sink, run_sync
+from zendesk_events.sync import (
+    ClientRecipe,
+    ProcessFetcher,
+    SyncObserver,
+    SyncReport,
+    ThreadFetcher,
+    open_sink,
+    run_sync,
+)
 
 
 def test_follow_polls_until_stopped_and_takes_new_events(tmp_path: Path, serve_source: Any) -> None:
     target = str(tmp_path / "follow.db")
     polls = threading.Semaphore(0)
 
-    class Observer:
+    class Observer(SyncObserver):
         def polling(self, seconds: float) -> None:
             polls.release()
 
@@ -103,7 +113,7 @@ def test_stop_during_a_rate_limit_wait_returns_without_waiting_it_out(
     waits: list[Any] = []
     stop = threading.Event()
 
-    class StopAfterFirstPage:
+    class StopAfterFirstPage(SyncObserver):
         def page_written(self, stream: str, n: int, cp: Checkpoint, caught_up: bool) -> None:
             stop.set()
 
@@ -123,7 +133,11 @@ def test_stop_during_a_rate_limit_wait_returns_without_waiting_it_out(
                         since=0,
                         stop=stop,
                         progress=StopAfterFirstPage(),
-                        fetch_process_backlog=None if fetcher == "thread" else 0,
+                        fetcher=ThreadFetcher()
+                        if fetcher == "thread"
+                        else ProcessFetcher(
+                            ClientRecipe(base_url=src.url, email=EMAIL, token=src.token)
+                        ),
                     )
                 ),
                 daemon=True,
@@ -136,3 +150,60 @@ def test_stop_during_a_rate_limit_wait_returns_without_waiting_it_out(
     assert report.stopped and report.events_total == 10
     if fetcher == "thread":  # the thread announces its wait at once; the child's may be unread
         assert waits and waits[0].seconds > 60
+
+
+def test_follow_waits_out_retriable_failures_and_goes_on(tmp_path: Path, serve_source: Any) -> None:
+    """503s beyond the client's retries: the follow loop waits (doubling) and tries again;
+    the run neither ends nor loses anything."""
+    retries: list[tuple[str, float]] = []
+    polls = threading.Semaphore(0)
+
+    class Observer(SyncObserver):
+        def retrying(self, error: Any, seconds: float) -> None:
+            retries.append((type(error).__name__, seconds))
+
+        def polling(self, seconds: float) -> None:
+            polls.release()
+
+    with open_store(str(tmp_path / "src.db")) as source:
+        put(source, "ticket_events", [ticket_event(i, NOW - 5000 + i) for i in range(1, 30)])
+        with serve_source(source) as src, src.client(max_retries=0) as client:
+            inject_faults(src, [{"status": 503, "times": 3}])
+            stop = threading.Event()
+            result: list[SyncReport] = []
+            with open_sink(str(tmp_path / "t.db")) as sink:
+                thread = threading.Thread(
+                    target=lambda: result.append(
+                        run_sync(
+                            client,
+                            sink,
+                            streams=["ticket_events"],
+                            since=0,
+                            follow=True,
+                            poll_interval=0.05,
+                            stop=stop,
+                            progress=Observer(),
+                        )
+                    )
+                )
+                thread.start()
+                try:
+                    assert polls.acquire(timeout=30), "never caught up"
+                finally:
+                    stop.set()
+                    thread.join(timeout=30)
+    (report,) = result
+    assert retries == [("ServerError", 0.05), ("ServerError", 0.1), ("ServerError", 0.2)]
+    assert report.streams["ticket_events"].events == 29 and report.stopped
+
+
+def test_follow_still_ends_on_a_refusal(tmp_path: Path, serve_source: Any) -> None:
+    with open_store(str(tmp_path / "src.db")) as source:
+        put(source, "ticket_events", [ticket_event(1, NOW - 5000)])
+        with (
+            serve_source(source) as src,
+            ZendeskClient(base_url=src.url, email=EMAIL, token="wrong") as client,
+            open_sink(str(tmp_path / "t.db")) as sink,
+            pytest.raises(AuthenticationError),
+        ):
+            run_sync(client, sink, streams=["ticket_events"], since=0, follow=True)

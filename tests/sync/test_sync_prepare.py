@@ -12,8 +12,11 @@ from synckit import ticket_event
 
 from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.client import PageResult
+from zendesk_events.errors import PaginationError
 from zendesk_events.events import ExportPage, StreamName
-from zendesk_events.sync import PreparedPage, SqlSink, open_sink, run_sync
+from zendesk_events.sync import PageWrite, PreparedPage, SqlSink, open_sink, run_sync
+from zendesk_events.sync.sink import PrepareFunction
+from zendesk_events.sync.sqlsink import prepare_rows
 
 SinkT = TypeVar("SinkT", bound=SqlSink)
 
@@ -53,9 +56,12 @@ class Recording(SqlSink):
 
     threads: list[str]
 
-    def prepare_page(self, stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
-        self.threads.append(threading.current_thread().name)
-        return super().prepare_page(stream, items)
+    def prepare_function(self) -> PrepareFunction:
+        def recording(stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
+            self.threads.append(threading.current_thread().name)
+            return prepare_rows(stream, items)
+
+        return recording
 
 
 def _sink(path: Path) -> Recording:
@@ -82,9 +88,11 @@ def test_rows_are_prepared_off_the_writing_thread(tmp_path: Path) -> None:
 
 
 def test_a_page_that_cannot_be_prepared_fails_the_run_and_writes_nothing(tmp_path: Path) -> None:
+    """A page source that lets a malformed item through (the client would not): one clear
+    error naming the page, not a KeyError from deep inside, and nothing of the page stored."""
     sink = _sink(tmp_path / "t.db")
     pages = [[ticket_event(1, 101)], [ticket_event(2, 102), {"id": 3, "timestamp": 103}]]
-    with pytest.raises(KeyError):
+    with pytest.raises(PaginationError, match=r"cannot store a page of ticket_events.*ticket_id"):
         run_sync(Pages(pages), sink, streams=["ticket_events"], since=0)
     status = sink.status()
     (state,) = status.streams
@@ -99,10 +107,15 @@ class Watching(SqlSink):
     deferred: list[bool]
 
     def write_prepared(
-        self, page: PreparedPage, checkpoint: Checkpoint, *, caught_up: bool
-    ) -> None:
+        self,
+        page: PreparedPage,
+        checkpoint: Checkpoint,
+        *,
+        caught_up: bool,
+        frontier: int | None = None,
+    ) -> PageWrite:
         self.deferred.append(self.store.lookup_indexes.deferred)
-        super().write_prepared(page, checkpoint, caught_up=caught_up)
+        return super().write_prepared(page, checkpoint, caught_up=caught_up, frontier=frontier)
 
 
 def _watching(path: Path) -> Watching:
@@ -128,7 +141,7 @@ def test_first_backfill_defers_lookup_indexes_until_caught_up(tmp_path: Path) ->
 def test_failed_backfill_still_leaves_the_store_indexed(tmp_path: Path) -> None:
     sink = _watching(tmp_path / "t.db")
     pages = [[ticket_event(1, 101)], [{"id": 3, "timestamp": 103}]]
-    with pytest.raises(KeyError):
+    with pytest.raises(PaginationError):
         run_sync(Pages(pages), sink, streams=["ticket_events"], since=0)
     assert sink.store.lookup_indexes.deferred
     sink.close()  # closing after a run builds them

@@ -7,15 +7,15 @@ import io
 from rich.console import Console
 
 from zendesk_events.checkpoint import Checkpoint
-from zendesk_events.client import Wait
-from zendesk_events.sync import StreamReport, SyncReport
-from zendesk_events.sync.progress import (
+from zendesk_events.cli.progress import (
     LiveProgress,
     PlainProgress,
     behind,
     summary_lines,
     summary_table,
 )
+from zendesk_events.client import Wait
+from zendesk_events.sync import StreamReport, SyncReport
 from zendesk_events.timeutil import FakeClock
 
 NOW = 1_700_000_000
@@ -76,3 +76,38 @@ def test_summary_has_one_line_per_stream_and_says_when_stopped() -> None:
     Console(file=out, width=200).print(summary_table(report, FakeClock(NOW)))
     assert "5,000 events" in out.getvalue()
     assert "resumed from the stored cursor: ticket_metric_events" in out.getvalue()
+
+
+def test_late_arrivals_show_in_the_table_the_lines_and_the_summary() -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=200)
+    with LiveProgress(console, clock=FakeClock(NOW)) as progress:
+        progress.stream_started("ticket_metric_events", Checkpoint(NOW - 600), True)
+        progress.late_found("ticket_metric_events", 3, 700, 0)
+        progress.late_found("ticket_metric_events", 2, 125, 1)
+        console.print(progress.table())
+    assert "5 late (worst 11m 40s behind the cursor), 1 changed" in out.getvalue()
+
+    lines = io.StringIO()
+    PlainProgress(lines).late_found("ticket_metric_events", 2, 65, 0)
+    assert lines.getvalue() == (
+        "ticket_metric_events: the look-back found 2 late (worst 1m 5s behind the cursor)\n"
+    )
+    quiet = io.StringIO()
+    PlainProgress(quiet, quiet=True).late_found("ticket_metric_events", 2, 65, 0)
+    assert quiet.getvalue() == ""
+
+    report = SyncReport(seconds=1.0)
+    report.streams["ticket_metric_events"] = StreamReport(
+        "ticket_metric_events", Checkpoint(0), Checkpoint(NOW), True, 9, 2, True, 1.0, 2, 4, 700, 1
+    )
+    (line,) = summary_lines(report, FakeClock(NOW))
+    assert line.endswith("; look-back: 4 late (worst 11m 40s behind the cursor), 1 changed")
+
+
+def test_a_retry_in_follow_mode_is_shown_even_when_quiet() -> None:
+    from zendesk_events.errors import ServerError
+
+    out = io.StringIO()
+    PlainProgress(out, quiet=True).retrying(ServerError("503 from x", status=503), 120.0)
+    assert out.getvalue() == "failed (503 from x); trying again in 2m 0s\n"

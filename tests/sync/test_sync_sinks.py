@@ -145,3 +145,15 @@ def test_sql_sink_over_an_existing_store_keeps_its_users(tmp_path: Path) -> None
     with open_store(url) as store:
         assert store.users.by_email(EMAIL) is not None
         assert store.events.counts()["ticket_events"] == 1
+
+
+def test_files_a_sync_creates_are_the_owners_only(tmp_path: Path) -> None:
+    """They hold the account's tickets (and a store also its users' credential hashes)."""
+    with open_sink(str(tmp_path / "a.db")) as sql, open_sink(str(tmp_path / "a.jsonl")) as lines:
+        for sink in (sql, lines):
+            sink.begin_run(RUN)
+            sink.write_page("ticket_events", [ticket_event(1, 10)], Checkpoint(10), caught_up=True)
+    made = [p for p in tmp_path.iterdir() if p.name.startswith("a.")]
+    assert {p.name for p in made} >= {"a.db", "a.jsonl", "a.jsonl.cursor.json"}
+    for path in made:
+        assert path.stat().st_mode & 0o077 == 0, (path.name, oct(path.stat().st_mode))

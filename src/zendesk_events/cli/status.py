@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from zendesk_events.cli.progress import late_text
+from zendesk_events.store import StreamState
 from zendesk_events.sync import DEFAULT_TARGET, SqlSink, open_sink
 from zendesk_events.timeutil import epoch_to_iso
 
@@ -18,7 +20,8 @@ from zendesk_events.timeutil import epoch_to_iso
     help="The sync target to inspect: SQLite path, postgresql://… or a .jsonl file.",
 )
 def command(target: str) -> None:
-    """Show each stream's cursor, whether it caught up, row counts and the last run."""
+    """Show each stream's cursor, whether it caught up, row counts, the last run, and the late
+    arrivals its look-back found."""
     sink = open_sink(target, create=False)
     try:
         status = sink.status()
@@ -44,9 +47,19 @@ def command(target: str) -> None:
             f"  last run: {s.last_run_started or 'unknown'}, {s.last_run_events:,} events; "
             f"cursor written {s.updated_at}"
         )
+        click.echo(f"  {_late_line(s)}")
     click.echo("rows: " + ", ".join(f"{t} {n:,}" for t, n in status.counts.items()))
     if deferred:
         click.echo(
             "per-ticket indexes: deferred by an unfinished first backfill; "
             "the next sync builds them when it catches up"
         )
+
+
+def _late_line(s: StreamState) -> str:
+    """``late arrivals: 17 late (worst 12m 3s behind the cursor), 2 changed; last run 3``."""
+    tally = s.late
+    found = late_text(tally.late, tally.late_worst, tally.changed)
+    if found == "-":
+        return "late arrivals: none found by the look-back"
+    return f"late arrivals: {found} in all; {tally.run_late:,} late in the last run"

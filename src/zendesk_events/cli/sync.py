@@ -6,18 +6,41 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import click
 
+from zendesk_events.cli.progress import LiveProgress, PlainProgress, summary_lines, summary_table
 from zendesk_events.config import SourceSettings
 from zendesk_events.errors import ConfigError
 from zendesk_events.events import STREAMS
-from zendesk_events.sync import DEFAULT_TARGET, open_sink, run_sync
-from zendesk_events.sync.progress import LiveProgress, PlainProgress, summary_lines, summary_table
-from zendesk_events.timeutil import parse_since
+from zendesk_events.sync import (
+    DEFAULT_LOOKBACK,
+    DEFAULT_TARGET,
+    ClientRecipe,
+    Lookback,
+    ProcessFetcher,
+    Sink,
+    SyncReport,
+    ThreadFetcher,
+    open_sink,
+    run_sync,
+)
+from zendesk_events.timeutil import parse_since, parse_span
+
+BACKFILL = 3600
+"""``--fetcher auto`` fetches in a child process when a stream is this many seconds behind."""
+
+
+def _span(seconds: int) -> str:
+    """``30m``, ``2h``, ``90s``, ``0``: a span as ``--lookback`` takes it."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s" if seconds else "0"
 
 
 @click.command("sync")
@@ -44,13 +67,33 @@ from zendesk_events.timeutil import parse_since
     type=click.Choice(["comment_events"]),
     help="Sideload for ticket_events: comment_events puts full comments (body, author) in.",
 )
+@click.option(
+    "--lookback",
+    "lookbacks",
+    multiple=True,
+    metavar="[STREAM=]SPAN",
+    help="How far behind its cursor each run (and each --follow poll) reads a stream again, "
+    "to take events Zendesk wrote late with their original time, and changed ones (a breach "
+    "turned deleted): SPAN such as 30m, 2h, or 0 for none. Without STREAM= it sets every "
+    "stream; repeatable. Default: "
+    + ", ".join(f"{k} {_span(v)}" for k, v in DEFAULT_LOOKBACK.items())
+    + ". The window costs no extra request while it holds under 1000 events.",
+)
+@click.option(
+    "--trail",
+    is_flag=True,
+    help="Instead of reading the --lookback window again, keep each cursor that far behind "
+    "now: the same late events are taken, each item is read once (fewer requests on a busy "
+    "account), but every row arrives that much later.",
+)
 @click.option("--follow", is_flag=True, help="After catching up, keep polling until Ctrl-C.")
 @click.option(
     "--poll-interval",
     default=60.0,
     show_default=True,
     type=click.FloatRange(0),
-    help="Seconds between polls with --follow.",
+    help="Seconds between polls with --follow (also the first wait after a failed poll; "
+    "failures in a row double it, up to 15 minutes).",
 )
 @click.option(
     "--to",
@@ -59,6 +102,25 @@ from zendesk_events.timeutil import parse_since
     show_default=True,
     help="Where to write: a SQLite path, postgresql://…, a .jsonl file (with a .cursor.json "
     "sidecar), or - for JSON Lines on stdout (no cursor kept: every run starts at --since).",
+)
+@click.option(
+    "--ticket-fields/--no-ticket-fields",
+    default=True,
+    show_default=True,
+    help="Also read the account's ticket fields (GET /api/v2/ticket_fields.json, an ordinary "
+    "API call outside the export budget) into the ticket_fields table of a SQL target, so "
+    "custom field changes can be named. Credentials that may not read them get a note and "
+    "the sync goes on.",
+)
+@click.option(
+    "--fetcher",
+    type=click.Choice(["auto", "thread", "process"]),
+    default="auto",
+    show_default=True,
+    help="Where pages are fetched and parsed while this process writes: a thread, or a child "
+    "process (faster on long backfills: parsing and writing then use two CPU cores). auto "
+    "takes the child process when a stream is over an hour behind, says so, and follows "
+    "(--follow) in a thread once caught up.",
 )
 @click.option(
     "--subdomain",
@@ -81,7 +143,7 @@ from zendesk_events.timeutil import parse_since
     default=6,
     show_default=True,
     type=click.IntRange(0),
-    help="Retries of a failed request (429, 5xx, network) before giving up.",
+    help="Retries of a failed request (5xx, network) before giving up.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No live display; one summary line per stream.")
 def command(
@@ -89,9 +151,13 @@ def command(
     until: str | None,
     streams: tuple[str, ...],
     include: tuple[str, ...],
+    lookbacks: tuple[str, ...],
+    trail: bool,
     follow: bool,
     poll_interval: float,
     target: str,
+    ticket_fields: bool,
+    fetcher: str,
     max_retries: int,
     quiet: bool,
     **source_flags: str | None,
@@ -100,39 +166,53 @@ def command(
 
     Each page is committed together with the stream's cursor, so a run can be interrupted at
     any point (Ctrl-C finishes the current page) and the next run continues without losing or
-    repeating an event.
+    repeating an event. Ticket metric events are read again 30 minutes behind the cursor on
+    every run: Zendesk writes some of them late, back-dated (see --lookback).
     """
-    from zendesk_events.client import ZendeskClient
-
     try:
         source = SourceSettings.resolve(os.environ, **source_flags)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     start, end = parse_since(since), (parse_since(until) if until else None)
+    lookback = Lookback(_lookback_seconds(lookbacks), trail=trail)
+    names = list(streams or STREAMS)
     live = not quiet and sys.stderr.isatty()
     progress = LiveProgress() if live else PlainProgress(sys.stderr, quiet=quiet)
     with ExitStack() as cleanup:  # closed in reverse: display, signals, sink, client
-        client = ZendeskClient(
-            **_client_args(source), max_retries=max_retries, on_wait=progress.waiting
-        )
+        recipe = ClientRecipe(**_client_args(source), max_retries=max_retries)
+        client = recipe.build(on_wait=progress.waiting)
         cleanup.callback(client.close)
         sink = open_sink(target)
         cleanup.callback(sink.close)
         stop = cleanup.enter_context(_stop_on_signals())
         cleanup.enter_context(progress)
-        report = run_sync(
-            client,
-            sink,
-            streams=streams or list(STREAMS),
-            since=start,
-            until=end,
-            include_comments="comment_events" in include,
-            follow=follow,
-            poll_interval=poll_interval,
-            stop=stop,
-            progress=progress,
-            source=client.base_url,
-        )
+        args: dict[str, Any] = {
+            "streams": names,
+            "since": start,
+            "until": end,
+            "include_comments": "comment_events" in include,
+            "poll_interval": poll_interval,
+            "stop": stop,
+            "progress": progress,
+            "source": client.base_url,
+            "lookback": lookback,
+            "ticket_fields": ticket_fields,
+        }
+        backfill = fetcher == "auto" and _behind(sink, names, start, end) >= BACKFILL
+        if backfill and not quiet:
+            progress.note("a backfill: fetching in a child process (--fetcher thread: in this one)")
+        if fetcher == "process" or backfill:
+            process = ProcessFetcher(recipe, on_wait=progress.waiting)
+            report = run_sync(client, sink, fetcher=process, follow=follow and not backfill, **args)
+            if backfill and follow and not report.stopped:
+                later = run_sync(client, sink, fetcher=ThreadFetcher(), follow=True, **args)
+                report = report.then(later)
+        else:
+            report = run_sync(client, sink, fetcher=ThreadFetcher(), follow=follow, **args)
+    _summary(progress, report)
+
+
+def _summary(progress: LiveProgress | PlainProgress, report: SyncReport) -> None:
     if isinstance(progress, LiveProgress):
         progress.console.print(summary_table(report))
     else:
@@ -140,8 +220,33 @@ def command(
             click.echo(line, err=True)
 
 
+def _lookback_seconds(values: tuple[str, ...]) -> dict[str, int]:
+    """``--lookback`` values, in order (a later one wins), as seconds per stream."""
+    seconds = dict(DEFAULT_LOOKBACK)
+    for value in values:
+        name, sep, span = value.rpartition("=")
+        if sep and name not in STREAMS:
+            raise ConfigError(
+                f"--lookback {value!r}: unknown stream {name!r} (use {', '.join(STREAMS)})"
+            )
+        for stream in [name] if sep else list(STREAMS):
+            seconds[stream] = parse_span(span)
+    return seconds
+
+
+def _behind(sink: Sink, streams: list[str], since: int, until: int | None) -> float:
+    """How far the furthest-behind stream's cursor is from ``until`` (or now), seconds."""
+    end = until if until is not None else time.time()
+    worst = 0.0
+    for name in streams:
+        stored = sink.cursor(STREAMS[name].name)
+        position = stored.checkpoint.start_time if stored is not None else since
+        worst = max(worst, end - position)
+    return worst
+
+
 def _client_args(source: SourceSettings) -> dict[str, Any]:
-    """Keyword arguments for ZendeskClient: the only place secrets are revealed."""
+    """Keyword arguments for the client's recipe: the only place secrets are revealed."""
     return {
         "subdomain": source.subdomain,
         "base_url": source.url,

@@ -12,15 +12,14 @@ with ZendeskClient(subdomain="acme", email="admin@acme.com", token="...") as cli
 from __future__ import annotations
 
 from zendesk_events.client.auth import APITokenAuth, OAuthTokenAuth, PasswordAuth, ZendeskAuth
-from zendesk_events.client.client import Client, ClientRecipe, ZendeskClient
+from zendesk_events.client.client import ZendeskClient
 from zendesk_events.client.pagination import PageResult
-from zendesk_events.client.ratelimit import Wait
+from zendesk_events.client.ratelimit import Pacer, Wait
 
 __all__ = [
     "APITokenAuth",
-    "Client",
-    "ClientRecipe",
     "OAuthTokenAuth",
+    "Pacer",
     "PageResult",
     "PasswordAuth",
     "Wait",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
 from importlib import metadata
 from types import TracebackType
 from typing import Any, Literal, NoReturn
@@ -32,6 +31,7 @@ from zendesk_events.errors import (
     ConfigError,
     InvalidRequestError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     RateLimitedError,
     ServerError,
@@ -40,7 +40,7 @@ from zendesk_events.errors import (
 from zendesk_events.events import STREAMS, ExportPage, MetricEvent, StreamName, TicketEvent
 from zendesk_events.timeutil import Clock, SystemClock
 
-__all__ = ["Client", "ClientRecipe", "ZendeskClient", "user_agent"]
+__all__ = ["ZendeskClient", "user_agent"]
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -97,41 +97,6 @@ def _decode_body(response: httpx.Response) -> Any:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class ClientRecipe:
-    """What it takes to build the same client in another process (the sync's fetcher).
-
-    Holds the credentials, so it is only ever handed over a pipe to a child process: never
-    logged or written (the repr leaves them out).
-    """
-
-    base_url: str
-    email: str | None
-    token: str | None = field(repr=False)
-    password: str | None = field(repr=False)
-    oauth_token: str | None = field(repr=False)
-    max_retries: int
-    timeout: float
-    max_rate_limited: int
-    pacer: tuple[int | None, float | None, str] = (None, None, "")
-
-    def build(self, on_wait: Callable[[Wait], None] | None = None) -> ZendeskClient:
-        """The client, with the budget its origin knew of when the recipe was taken."""
-        client = ZendeskClient(
-            base_url=self.base_url,
-            email=self.email,
-            token=self.token,
-            password=self.password,
-            oauth_token=self.oauth_token,
-            max_retries=self.max_retries,
-            timeout=self.timeout,
-            max_rate_limited=self.max_rate_limited,
-            on_wait=on_wait,
-        )
-        client.restore_budget(self.pacer)
-        return client
-
-
 class ZendeskClient:
     """A client for Zendesk's incremental ticket event exports (or a compatible server).
 
@@ -157,6 +122,9 @@ class ZendeskClient:
         on_wait: told about every sleep before it starts.
         rng: the backoff jitter's random source (seed it in tests).
         max_rate_limited: 429s in a row before giving up.
+        pacer: the export budget to pace on (on ``clock``); give one to continue a budget
+            another client observed (the sync's fetcher process hands its budget back this
+            way). Default: a new one, unknown until the first response.
 
     Raises:
         ConfigError: no or two sources, a bad subdomain/URL, no or two credentials.
@@ -178,6 +146,7 @@ class ZendeskClient:
         on_wait: Callable[[Wait], None] | None = None,
         rng: random.Random | None = None,
         max_rate_limited: int = MAX_RATE_LIMIT_RETRIES,
+        pacer: Pacer | None = None,
     ) -> None:
         self.base_url = _base_url(subdomain, base_url)
         self.subdomain = subdomain.strip().lower() if subdomain is not None else None
@@ -192,23 +161,11 @@ class ZendeskClient:
         self.max_rate_limited = max_rate_limited
         self._clock: Clock = clock or SystemClock()
         self._on_wait = on_wait
-        self._pacer = Pacer(self._clock)
+        self._pacer = pacer if pacer is not None else Pacer(self._clock)
+        # Other API calls (ticket fields) spend the account-wide budget, not the export one:
+        # their headers must not overwrite what the export responses said.
+        self._account_pacer = Pacer(self._clock)
         self._backoff = Backoff(rng=rng)
-        # Only a client on the wall clock and a real network can be rebuilt elsewhere.
-        self._recipe = (
-            ClientRecipe(
-                self.base_url,
-                email,
-                token,
-                password,
-                oauth_token,
-                max_retries,
-                timeout,
-                max_rate_limited,
-            )
-            if transport is None and clock is None and rng is None
-            else None
-        )
         self._http = httpx.Client(
             auth=self._auth,
             transport=transport,
@@ -219,6 +176,11 @@ class ZendeskClient:
 
     def __repr__(self) -> str:
         return f"ZendeskClient(base_url={self.base_url!r}, auth={self._auth!r})"
+
+    @property
+    def pacer(self) -> Pacer:
+        """The export budget this client paces on (see the ``pacer`` argument)."""
+        return self._pacer
 
     # ---- pages ------------------------------------------------------------------------------
 
@@ -248,7 +210,7 @@ class ZendeskClient:
             params["include"] = "comment_events"
         url = f"{self.base_url}{STREAMS[stream].path}.json"
         try:
-            response = self._get(url, params)
+            response = self._get(url, params, self._pacer)
         except InvalidRequestError as exc:
             if exc.status == 422 and _is_too_recent(exc.body):
                 return caught_up_page(stream, int(start_time))
@@ -313,6 +275,50 @@ class ZendeskClient:
             for item in result.items:
                 yield MetricEvent.model_validate(item)
 
+    # ---- account objects --------------------------------------------------------------------
+
+    def ticket_fields(self) -> list[dict[str, Any]]:
+        """Every ticket field of the account (system and custom fields), each as served.
+
+        ``GET /api/v2/ticket_fields.json`` without pagination parameters answers every field
+        at once (Zendesk's reference: "If the results are not paginated, every field is
+        returned in the response"); a ``next_page`` on the same host is followed anyway. An
+        ordinary API call, not an export: it is paced on the account-wide budget and leaves
+        the export budget as it was.
+
+        Raises:
+            AuthenticationError, PermissionDeniedError, NotFoundError, InvalidRequestError:
+                the server refused the request (a server without the endpoint: 404).
+            ServerError, TransportError, RateLimitedError: retries ran out.
+            PaginationError: the answer is not a list of ticket fields.
+        """
+        url = f"{self.base_url}/api/v2/ticket_fields.json"
+        fields: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        while True:
+            seen.add(url)
+            response = self._get(url, None, self._account_pacer)
+            where = str(response.url)
+            data = _decode_body(response)
+            items = data.get("ticket_fields") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise PaginationError(f"the answer from {where} has no 'ticket_fields' list")
+            for n, item in enumerate(items, 1):
+                if not isinstance(item, dict) or not _is_id(item.get("id")):
+                    raise PaginationError(
+                        f"the answer from {where} holds a ticket field without an integer "
+                        f"'id' (#{n} of {len(items)})"
+                    )
+            fields.extend(items)
+            next_page = data.get("next_page")
+            if not isinstance(next_page, str) or not next_page:
+                return fields
+            if _origin(next_page) != _origin(self.base_url) or next_page in seen:
+                raise PaginationError(
+                    f"the answer from {where} points its next_page elsewhere or back: {next_page}"
+                )
+            url = next_page
+
     # ---- requests ---------------------------------------------------------------------------
 
     def _sleep(
@@ -322,17 +328,18 @@ class ZendeskClient:
             self._on_wait(Wait(reason, seconds, detail))
         self._clock.sleep(seconds)
 
-    def _get(self, url: str, params: dict[str, str | int]) -> httpx.Response:
-        """GET with pacing and retries; returns a 2xx response or raises one of our errors."""
+    def _get(self, url: str, params: dict[str, str | int] | None, pacer: Pacer) -> httpx.Response:
+        """GET with pacing (on ``pacer``'s budget) and retries; returns a 2xx response or
+        raises one of our errors."""
         failures = 0  # 5xx and network errors: the error budget
         limited = 0  # 429s in a row
         while True:
-            pause = self._pacer.delay()
+            pause = pacer.delay()
             if pause > 0:
                 self._sleep(
                     "pacing",
                     pause,
-                    f"request budget spent ({self._pacer.source}); waiting for the reset",
+                    f"request budget spent ({pacer.source}); waiting for the reset",
                 )
             try:
                 response = self._http.get(url, params=params)
@@ -355,12 +362,12 @@ class ZendeskClient:
                 raise TransportError(f"request to {url} failed: {type(exc).__name__}") from exc
             outcome = classify_status(response.status_code)
             if outcome != "rate_limited":
-                self._pacer.observe(response.headers)
+                pacer.observe(response.headers)
             if outcome == "ok":
                 return response
             where = str(response.url)
             if outcome == "rate_limited":
-                self._pacer.forget()
+                pacer.forget()
                 limited += 1
                 wait = retry_after_seconds(response.headers, self._clock.now())
                 if wait is None:
@@ -440,26 +447,6 @@ class ZendeskClient:
 
     # ---- lifecycle --------------------------------------------------------------------------
 
-    def recipe(self) -> ClientRecipe | None:
-        """How to build this client in another process, with its current rate-limit budget;
-        None if it runs on a test clock or transport, which cannot go there."""
-        if self._recipe is None:
-            return None
-        return replace(self._recipe, pacer=self._pacer.state())
-
-    def budget(self) -> tuple[int | None, float | None, str]:
-        """The rate-limit budget the last response reported (see :meth:`restore_budget`)."""
-        return self._pacer.state()
-
-    def restore_budget(self, state: tuple[int | None, float | None, str]) -> None:
-        """Continue pacing from a budget another client (in another process) observed."""
-        self._pacer.restore(state)
-
-    def announce_wait(self, wait: Wait) -> None:
-        """Pass a wait another process took on this client's behalf to ``on_wait``."""
-        if self._on_wait is not None:
-            self._on_wait(wait)
-
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
@@ -476,9 +463,14 @@ class ZendeskClient:
         self.close()
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+def _is_id(value: Any) -> bool:
+    return type(value) is int and -(2**63) <= value < 2**63
+
+
 def _is_too_recent(body: Any) -> bool:
     return isinstance(body, dict) and str(body.get("description", "")).startswith(TOO_RECENT)
-
-
-Client = ZendeskClient
-"""Short alias."""

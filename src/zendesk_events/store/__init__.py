@@ -6,12 +6,18 @@ from zendesk_events.store.account import AccountStore
 from zendesk_events.store.analysis import AnalysisStore
 from zendesk_events.store.audits import audit_from_event, comments_from_event
 from zendesk_events.store.database import Database, Transaction, redact_url
-from zendesk_events.store.eventstore import CursorPage, EventStore, PreparedRows, StoredPage
+from zendesk_events.store.eventstore import (
+    CursorPage,
+    EventStore,
+    Merged,
+    PreparedRows,
+    StoredPage,
+)
 from zendesk_events.store.indexes import LookupIndexes
 from zendesk_events.store.live import LiveRow, LiveStore
 from zendesk_events.store.ratelimits import RateWindows
 from zendesk_events.store.schema import migrate
-from zendesk_events.store.state import StateStore, StreamState
+from zendesk_events.store.state import LateTally, StateStore, StreamState
 from zendesk_events.store.tickets import TicketPage, TicketStore
 from zendesk_events.store.users import (
     ROLES,
@@ -31,9 +37,11 @@ __all__ = [
     "CursorPage",
     "Database",
     "EventStore",
+    "LateTally",
     "LiveRow",
     "LiveStore",
     "LookupIndexes",
+    "Merged",
     "PasswordRecord",
     "PreparedRows",
     "RateWindows",

@@ -147,11 +147,18 @@ class Database:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, *, durable: bool = True) -> Iterator[Transaction]:
         """One atomic unit of work: everything inside commits together or not at all.
 
         SQLite takes the write lock up front (``BEGIN IMMEDIATE``) so two writers queue on
         ``busy_timeout`` instead of failing with a deadlock when both try to upgrade.
+
+        Args:
+            durable: False lets PostgreSQL acknowledge the commit before it is flushed
+                (``synchronous_commit`` off for this transaction only): a power loss may lose
+                the last commits, but whole, never half of one, as SQLite's WAL mode with
+                ``synchronous=NORMAL`` already does. For work that is redone when it is
+                missing, such as a sync page committed with its cursor.
         """
         conn = self.connection()
         try:
@@ -166,8 +173,11 @@ class Database:
                 conn.execute("COMMIT")
             else:
                 with conn.transaction(), conn.cursor() as cur:
+                    if not durable:
+                        cur.execute("SET LOCAL synchronous_commit TO OFF")
                     yield Transaction(cur, "postgresql")
-        except (sqlite3.Error, _psycopg_error()) as exc:
+        except (sqlite3.Error, OverflowError, _psycopg_error()) as exc:
+            # OverflowError: sqlite3's answer to an integer beyond 64 bits.
             raise StoreError(f"database error on {self.display_url}: {_reason(exc)}") from exc
 
     def query(

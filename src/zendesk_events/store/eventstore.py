@@ -14,9 +14,12 @@ from zendesk_events.events import StreamName
 from zendesk_events.store.database import Database, Transaction
 from zendesk_events.store.normalize import append_ticket_event_rows, metric_event_row
 
-__all__ = ["CursorPage", "EventStore", "PreparedRows", "StoredPage"]
+__all__ = ["CursorPage", "EventStore", "Merged", "PreparedRows", "StoredPage"]
 
 Item = TypeVar("Item", str, bytes)
+
+_MERGE_BATCH = 500
+"""Ids per lookup when :meth:`EventStore.merge` reads what is stored (bound parameters)."""
 
 _PG_COPY_MIN_ROWS = 50
 """Below this many rows a PostgreSQL upsert is sent row by row (a COPY has a fixed cost)."""
@@ -132,6 +135,21 @@ class PreparedRows:
 
 
 @dataclass(frozen=True, slots=True)
+class Merged:
+    """What :meth:`EventStore.merge` did with a batch of events.
+
+    Attributes:
+        new: ``(id, timestamp)`` of each event the store did not hold.
+        changed: events stored again because their content differs.
+        unchanged: events left alone: stored exactly as they came again.
+    """
+
+    new: list[tuple[int, int]]
+    changed: int
+    unchanged: int
+
+
+@dataclass(frozen=True, slots=True)
 class StoredPage(Generic[Item]):
     """One time-based export page, decided by our paging rules (spec §2).
 
@@ -201,13 +219,29 @@ class EventStore:
             rows = [metric_event_row(e, visible_at) for e in events]
         return PreparedRows(stream, rows, changes, comments)
 
-    def write(self, tx: Transaction, prepared: PreparedRows) -> int:
+    def write(
+        self, tx: Transaction, prepared: PreparedRows, *, visible_at: int | None = None
+    ) -> int:
         """Insert or replace prepared rows inside ``tx``; returns how many events.
 
         SQLite takes one ``executemany`` per table. PostgreSQL takes a ``COPY`` into a
         transaction-scoped staging table and one ``INSERT ... SELECT ... ON CONFLICT`` per table
         (a row-by-row upsert costs a round of statement processing per row).
+
+        Args:
+            tx: the transaction.
+            prepared: rows from :meth:`prepare`.
+            visible_at: metric events only: when the rows may first be exported, replacing
+                what :meth:`prepare` put (a sync passes the time it writes: a mirror serves
+                what it has synced). A row written again unchanged keeps its old value.
         """
+        if visible_at is not None and prepared.stream == "ticket_metric_events":
+            prepared = PreparedRows(
+                prepared.stream,
+                [(*r[:8], visible_at, r[9]) for r in prepared.events],
+                prepared.changes,
+                prepared.comments,
+            )
         main = "ticket_events" if prepared.stream == "ticket_events" else "ticket_metric_events"
         batches = [(main, prepared.events)]
         if prepared.changes:
@@ -233,6 +267,53 @@ class EventStore:
             f"COPY {_staging(table)} ({_COLUMNS[table]}) FROM STDIN", _last_per_key(table, rows)
         )
         tx.execute(_PG_BULK[table])
+
+    def merge(
+        self, tx: Transaction, prepared: PreparedRows, *, visible_at: int | None = None
+    ) -> Merged:
+        """:meth:`write` only the events that are new or changed; say which were which.
+
+        For pages read again (a sync's look-back): an event stored exactly as it comes again is
+        left alone, with its rows of field changes and comments; a new one is inserted; a
+        changed one (a breach turned ``deleted``) replaces the stored one. Compared on the
+        stored JSON (``raw``, and ``raw_comments`` when the new row has it).
+        """
+        main = "ticket_events" if prepared.stream == "ticket_events" else "ticket_metric_events"
+        ids = [row[0] for row in prepared.events]
+        stored: dict[Any, tuple[Any, Any]] = {}
+        comments = ", raw_comments" if main == "ticket_events" else ", NULL"
+        for n in range(0, len(ids), _MERGE_BATCH):
+            chunk = ids[n : n + _MERGE_BATCH]
+            marks = ", ".join("?" * len(chunk))
+            for row in tx.execute(
+                f"SELECT id, raw{comments} FROM {main} WHERE id IN ({marks})", chunk
+            ).fetchall():
+                stored[row[0]] = (row[1], row[2])
+        raw_at, ts_at = (7, 2) if main == "ticket_events" else (9, 6)
+        kept: list[tuple[Any, ...]] = []
+        new: list[tuple[int, int]] = []
+        changed = 0
+        for row in prepared.events:
+            before = stored.get(row[0])
+            if before is None:
+                new.append((int(row[0]), int(row[ts_at])))
+            elif before[0] == row[raw_at] and (
+                main != "ticket_events" or row[8] is None or before[1] == row[8]
+            ):
+                continue
+            else:
+                changed += 1
+            kept.append(row)
+        if len(kept) < len(prepared.events):
+            audits = {row[0] for row in kept}
+            prepared = PreparedRows(
+                prepared.stream,
+                kept,
+                [c for c in prepared.changes if c[3] in audits],
+                [c for c in prepared.comments if c[1] in audits],
+            )
+        self.write(tx, prepared, visible_at=visible_at)
+        return Merged(new, changed, len(ids) - len(kept))
 
     def upsert_ticket_events(self, tx: Transaction, events: Iterable[dict[str, Any]]) -> int:
         """Insert or replace ticket events and their normalized rows; returns how many."""

@@ -81,6 +81,19 @@ def ticket_event_rows(event: dict[str, Any]) -> TicketEventRows:
     return out
 
 
+_INT64 = 2**63
+
+
+def _bigint(value: Any) -> int | None:
+    """``value`` for an optional BIGINT column: a 64-bit integer, else NULL (the served JSON in
+    ``raw`` keeps whatever was sent; a PostgreSQL load must not fail on an odd value)."""
+    return value if type(value) is int and -_INT64 <= value < _INT64 else None
+
+
+def _boolean(value: Any) -> bool | None:
+    return value if type(value) is bool else None
+
+
 def plain(value: Any) -> str | None:
     """A field value as ``ticket_field_changes`` stores it: text a person can read and compare.
 
@@ -177,8 +190,10 @@ def append_ticket_event_rows(
         ts = item_timestamp(event)
     via = event.get("via")
     has_full = False
-    for child in event.get("child_events") or ():
-        if type(child) is not dict:
+    children = event.get("child_events")
+    for child in children if type(children) is list else ():
+        # A child that is no object, or has no id, cannot be keyed: it stays in ``raw`` only.
+        if type(child) is not dict or type(child.get("id")) is not int:
             continue
         kind = child.get("event_type")
         if kind == "Comment" and ("body" in child or "html_body" in child or "author_id" in child):
@@ -189,8 +204,8 @@ def append_ticket_event_rows(
                     audit_id,
                     ticket_id,
                     ts,
-                    child.get("author_id"),
-                    child.get("public"),
+                    _bigint(child.get("author_id")),
+                    _boolean(child.get("public")),
                     child.get("body"),
                     child.get("html_body"),
                     child.get("created_at"),
@@ -202,7 +217,8 @@ def append_ticket_event_rows(
             child_via = child.get("via")
             if not isinstance(child_via, str | None):
                 child_via = _dumps(child_via).decode()
-            tail = (child_via, child.get("via_reference_id"))
+            ref = child.get("via_reference_id")
+            tail = (child_via, ref if type(ref) is int and -_INT64 <= ref < _INT64 else None)
             previous = None if kind == "Create" else plain(child.get("previous_value"))
             for key, value in child.items():
                 if key in CHANGE_META_KEYS:
@@ -237,12 +253,14 @@ def append_ticket_event_rows(
                     )
                 )
     if has_full:
-        children = [
-            plain_child(c, via) if isinstance(c, dict) and _is_full_comment(c) else c
+        plain_children = [
+            plain_child(c, via)
+            if isinstance(c, dict) and _is_full_comment(c) and type(c.get("id")) is int
+            else c
             for c in event["child_events"]
         ]
         raw_comments: str | None = _dumps(event).decode()
-        raw = _dumps({**event, "child_events": children}).decode()
+        raw = _dumps({**event, "child_events": plain_children}).decode()
     else:
         raw_comments = None
         raw = _dumps(event).decode()
@@ -251,7 +269,7 @@ def append_ticket_event_rows(
         ticket_id,
         ts,
         event.get("created_at"),
-        event.get("updater_id"),
+        _bigint(event.get("updater_id")),
         via if isinstance(via, str | None) else _dumps(via).decode(),
         event.get("event_type"),
         raw,
@@ -273,7 +291,7 @@ def metric_event_row(event: dict[str, Any], visible_at: int | None = None) -> tu
         event["id"],
         event["ticket_id"],
         event["metric"],
-        event.get("instance_id"),
+        _bigint(event.get("instance_id")),
         event["type"],
         event["time"],
         ts,

@@ -11,7 +11,8 @@ Tables:
   ticket_fields, groups, sla_policies   the account's objects, ``raw`` as the API serves them
   users, api_tokens, oauth_tokens   who may call the server (only hashes are stored)
   settings              key/value (account name, seed parameters, ...)
-  sync_state            the sync cursor per stream, written in the same transaction as its page
+  sync_state            the sync cursor per stream, written in the same transaction as its page,
+                        with what its look-back found (late arrivals, changed items)
   ticket_field_history, ticket_status_periods, sla_outcomes, ticket_snapshot
                         analysis tables derived from the events (``store/analysis/``), with
                         ``analysis_tickets``: the per-ticket fingerprint of the events they used
@@ -208,6 +209,18 @@ def _v2_data(tx: Transaction, d: Dialect) -> None:
     )
 
 
+def _v3(d: Dialect) -> list[str]:
+    return [
+        # The look-back of each stream (see store.state.LateTally): where it may start, and
+        # what it found, committed with the cursor.
+        "ALTER TABLE sync_state ADD COLUMN revisit_from BIGINT",
+        "ALTER TABLE sync_state ADD COLUMN late_events BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE sync_state ADD COLUMN late_worst BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE sync_state ADD COLUMN changed_events BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE sync_state ADD COLUMN last_run_late BIGINT NOT NULL DEFAULT 0",
+    ]
+
+
 def _v6(d: Dialect) -> list[str]:
     """The analysis tables (``store/analysis/``: what each column means is documented there)."""
     pk = "INTEGER PRIMARY KEY" if d == "sqlite" else "BIGINT PRIMARY KEY"
@@ -334,6 +347,7 @@ MIGRATIONS: list[Migration] = [
         _v2,
         _v2_data,
     ),
+    (3, "sync look-back: where it may start and the late arrivals it found", _v3, None),
     (6, "analysis tables", _v6, None),
     (7, "live emulator: tickets as they stand, id counters", _v7, None),
 ]

@@ -5,147 +5,82 @@ cursor it starts from, and the sink commits a page's items together with the cur
 (one transaction, or the JSON Lines commit protocol). A crash anywhere loses at most the
 uncommitted page, which the next run fetches again from the committed cursor.
 
-Throughput: fetching (HTTP + JSON decoding, in the client) and writing (row building + the
-database) overlap. A prefetch thread runs the client's page iterator into a bounded queue of
-:data:`PREFETCH_PAGES` pages, so at most that many pages are held in memory, and the caller's
-thread writes. Exceptions raised in the prefetch thread are re-raised in the caller's.
+Each pass over a stream reads from its cursor (or, with a look-back, from a window behind it:
+:mod:`zendesk_events.sync.lookback`) to the end of the stream. Pages are fetched and prepared
+by the caller's :class:`~zendesk_events.sync.fetching.Fetcher` (a thread by default) while this
+thread writes; nothing else is chosen here.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, runtime_checkable
 
 from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.client import ZendeskClient
-from zendesk_events.errors import ConfigError
+from zendesk_events.errors import (
+    ApiError,
+    AuthenticationError,
+    ConfigError,
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    TransportError,
+    ZendeskEventsError,
+)
 from zendesk_events.events import STREAMS, StreamName
 from zendesk_events.store import redact_url
-from zendesk_events.sync.fetcher import FetchJob, ProcessFetcher, fetch_in_process
-from zendesk_events.sync.prefetch import Prefetch
-from zendesk_events.sync.sinks import PreparedPage, PreparingSink, RunInfo, Sink
+from zendesk_events.sync.fetching import Fetcher, FetchJob, PageSource, ThreadFetcher
+from zendesk_events.sync.lookback import Lookback, PassPlan, ahead, plan_pass
+from zendesk_events.sync.report import StreamReport, SyncObserver, SyncReport
+from zendesk_events.sync.sink import PageWrite, RunInfo, Sink
 from zendesk_events.timeutil import Clock, SystemClock
 
-if TYPE_CHECKING:
-    from zendesk_events.client import PageResult
-
 __all__ = [
-    "FETCH_PROCESS_BACKLOG",
-    "PREFETCH_PAGES",
-    "PageSource",
-    "StreamReport",
-    "SyncObserver",
-    "SyncReport",
+    "MAX_FOLLOW_BACKOFF",
+    "TICKET_FIELDS_REFRESH",
+    "FieldSource",
     "run_sync",
 ]
 
-PREFETCH_PAGES = 2
+MAX_FOLLOW_BACKOFF = 900.0
+"""Longest wait between tries after retriable failures in follow mode, seconds."""
 
-FETCH_PROCESS_BACKLOG = 3600
-"""Seconds behind from which a stream's pages are fetched in a child process (a backfill)."""
-"""Pages fetched ahead of the writer (memory bound: this many pages plus the one in hand)."""
+TICKET_FIELDS_REFRESH = 3600.0
+"""Follow mode reads the ticket fields again this often, seconds (they change rarely)."""
 
-_T = TypeVar("_T")
-
-
-class PageSource(Protocol):
-    """What the engine needs of a client (:class:`zendesk_events.client.ZendeskClient`)."""
-
-    def pages(
-        self,
-        stream: StreamName,
-        start: int | Checkpoint,
-        *,
-        include_comments: bool = False,
-        until: int | None = None,
-    ) -> Iterator[PageResult]:
-        """Pages from ``start`` to the end of the stream (boundary duplicates dropped)."""
-        ...
+COSTLY_LOOKBACK = 3
+"""Pages a look-back may read again in one pass before the run notes what ``trail`` saves."""
 
 
-class SyncObserver(Protocol):
-    """Receives progress from :func:`run_sync` (the CLI's display; all methods optional)."""
+@runtime_checkable
+class FieldSource(Protocol):
+    """A client that can list the account's ticket fields (``ZendeskClient`` does)."""
 
-    def stream_started(self, stream: str, checkpoint: Checkpoint, resumed: bool) -> None:
-        """A stream starts (or, in follow mode, polls again) from ``checkpoint``."""
-        ...
-
-    def page_written(
-        self, stream: str, events: int, checkpoint: Checkpoint, caught_up: bool
-    ) -> None:
-        """A page of ``events`` items was committed; the cursor is now ``checkpoint``."""
-        ...
-
-    def note(self, message: str) -> None:
-        """Something the user should know (e.g. a cursor stored with other options)."""
-        ...
-
-    def polling(self, seconds: float) -> None:
-        """Follow mode: every stream caught up; next poll in ``seconds``."""
+    def ticket_fields(self) -> list[dict[str, Any]]:
+        """Every ticket field, as served."""
         ...
 
 
 @dataclass(slots=True)
-class StreamReport:
-    """What one stream did in a run.
+class _Run:
+    """What every pass of one run shares."""
 
-    Attributes:
-        stream: the stream's name.
-        start: the cursor the run started from.
-        cursor: the cursor committed last.
-        resumed: True when ``start`` came from the sink rather than ``since``.
-        events: items committed in this run.
-        pages: pages committed in this run (including empty ones).
-        caught_up: the last committed page was the end of the stream.
-        seconds: time spent fetching and writing this stream (polling waits excluded).
-    """
-
-    stream: StreamName
-    start: Checkpoint
-    cursor: Checkpoint
-    resumed: bool
-    events: int = 0
-    pages: int = 0
-    caught_up: bool = False
-    seconds: float = 0.0
-
-    @property
-    def events_per_second(self) -> float:
-        """This stream's throughput."""
-        return self.events / self.seconds if self.seconds > 0 else 0.0
-
-
-@dataclass(slots=True)
-class SyncReport:
-    """The outcome of :func:`run_sync`.
-
-    Attributes:
-        streams: per-stream reports, in the order synced.
-        stopped: the run ended because ``stop`` was set (Ctrl-C), not at the end of the data.
-        seconds: wall-clock duration.
-        notes: warnings raised during the run (also sent to the observer).
-    """
-
-    streams: dict[str, StreamReport] = field(default_factory=dict)
-    stopped: bool = False
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def events_total(self) -> int:
-        """Items committed across all streams."""
-        return sum(r.events for r in self.streams.values())
-
-    @property
-    def events_per_second(self) -> float:
-        """Overall throughput of the run."""
-        return self.events_total / self.seconds if self.seconds > 0 else 0.0
+    client: PageSource
+    sink: Sink
+    include_comments: bool
+    until: int | None
+    stop: threading.Event
+    observer: SyncObserver
+    clock: Clock
+    fetcher: Fetcher
+    lookback: Lookback
+    report: SyncReport
+    noted: set[str]
 
 
 def run_sync(
@@ -162,13 +97,17 @@ def run_sync(
     progress: SyncObserver | None = None,
     clock: Clock | None = None,
     source: str | None = None,
-    fetch_process_backlog: int | None = FETCH_PROCESS_BACKLOG,
+    fetcher: Fetcher | None = None,
+    lookback: Lookback | None = None,
+    ticket_fields: bool = False,
 ) -> SyncReport:
     """Export ``streams`` from ``client`` into ``sink``, resuming from the sink's cursors.
 
     Each stream starts from the sink's stored cursor when there is one (``since`` is then
     ignored), else from ``since``. Every page is committed with its cursor in one step, so the
-    run can be killed at any moment and rerun without losing or repeating an item.
+    run can be killed at any moment and rerun without losing or repeating an item. A stream
+    with a look-back re-reads that window behind its cursor on every pass, storing what is
+    new or changed there (late, back-dated metric events; breaches turned ``deleted``).
 
     Args:
         client: the page source (a ``ZendeskClient``).
@@ -177,23 +116,31 @@ def run_sync(
         since: first ``start_time`` (epoch seconds) of a stream with no stored cursor.
         until: stop at this epoch second (passed to the client); None = up to now.
         include_comments: ask for ``include=comment_events`` on ticket events.
-        follow: after catching up, poll every ``poll_interval`` seconds until ``stop`` is set.
+        follow: after catching up, poll every ``poll_interval`` seconds until ``stop`` is set;
+            a retriable failure (rate limit, 5xx, network, after the client's own retries)
+            is tried again after a growing wait instead of ending the run.
         poll_interval: seconds between polls in follow mode.
         stop: set it (e.g. from a SIGINT handler) to end the run after the page being written;
             nothing is left half-written.
         progress: receives progress (see :class:`SyncObserver`).
-        clock: "now" for the run's start time (tests pass a FakeClock).
+        clock: "now" for the run (trailing look-back, ticket field refresh; tests pass a
+            FakeClock).
         source: the base URL recorded with the cursor (credentials are removed); defaults to
-            the client's ``base_url`` attribute if it has one.
-        fetch_process_backlog: fetch and parse in a child process (see
-            :mod:`zendesk_events.sync.fetcher`) when a stream is at least this many
-            seconds behind; None never does.
+            a ``ZendeskClient``'s ``base_url``.
+        fetcher: how pages are fetched while this thread writes: a
+            :class:`~zendesk_events.sync.ThreadFetcher` (the default) or a
+            :class:`~zendesk_events.sync.ProcessFetcher` (faster for long backfills).
+        lookback: how far behind its cursor each stream is read again (default
+            :data:`~zendesk_events.sync.DEFAULT_LOOKBACK`: 30 minutes of metric events).
+        ticket_fields: also read the account's ticket fields into the sink, if it keeps them
+            (``client`` must have ``ticket_fields()``); a refusal is a note, not an error.
 
     Returns:
         What each stream did.
 
     Raises:
-        ConfigError: an unknown stream name, or a negative ``since``/``poll_interval``.
+        ConfigError: an unknown stream name, a negative ``since``/``poll_interval``, or
+            ``ticket_fields`` with a client that cannot list them.
         ZendeskEventsError: whatever the client or sink raised (the committed pages stay).
     """
     names = _check_streams(streams)
@@ -201,45 +148,71 @@ def run_sync(
         raise ConfigError("since must be an epoch second >= 0")
     if poll_interval < 0:
         raise ConfigError("poll_interval must be >= 0")
+    if ticket_fields and sink.keeps_ticket_fields and not isinstance(client, FieldSource):
+        raise ConfigError("ticket_fields=True needs a client with ticket_fields()")
     the_clock = clock or SystemClock()
-    the_stop = stop or threading.Event()
-    observer = _Observer(progress)
-    if source is None:
-        base = getattr(client, "base_url", None)
-        source = str(base) if base is not None else None
+    the_lookback = lookback or Lookback()
+    report = SyncReport()
+    run = _Run(
+        client,
+        sink,
+        include_comments,
+        until,
+        stop or threading.Event(),
+        progress or SyncObserver(),
+        the_clock,
+        fetcher or ThreadFetcher(),
+        the_lookback,
+        report,
+        set(),
+    )
+    if source is None and isinstance(client, ZendeskClient):
+        source = client.base_url
     started = datetime.fromtimestamp(the_clock.now(), tz=UTC).isoformat(timespec="seconds")
     run_source = None if source is None else redact_url(source)
-    sink.begin_run(RunInfo(run_source, include_comments, started))
-    report = SyncReport()
+    # Trailing never reads a second twice: the sinks need no memory of the window.
+    remember = {} if the_lookback.trail else the_lookback.per_stream()
+    sink.begin_run(RunInfo(run_source, include_comments, started, since, remember))
     t0 = time.perf_counter()
     try:
         for name in names:
-            report.streams[name] = _start(
-                sink, name, since, include_comments, run_source, observer, report
-            )
+            report.streams[name] = _start(sink, name, since)
+            _remember_note(report, run, _start_notes(sink, name, include_comments, run_source))
+        fields_due = the_clock.now() if ticket_fields else None
+        failures = 0
         while True:
-            for name in names:
-                if the_stop.is_set():
+            try:
+                for name in names:
+                    if run.stop.is_set():
+                        break
+                    state = report.streams[name]
+                    run.observer.stream_started(
+                        name, state.cursor, state.resumed or state.pages > 0
+                    )
+                    _sync_stream(run, state)
+                failures = 0
+            except ZendeskEventsError as exc:
+                if not (follow and exc.retriable) or run.stop.is_set():
+                    raise
+                failures += 1
+                base = poll_interval if poll_interval > 0 else 1.0
+                wait = min(MAX_FOLLOW_BACKOFF, base * 2.0 ** (failures - 1))
+                run.observer.retrying(exc, wait)
+                if run.stop.wait(wait):
+                    report.stopped = True
                     break
-                state = report.streams[name]
-                observer.stream_started(name, state.cursor, state.resumed or state.pages > 0)
-                _sync_stream(
-                    client,
-                    sink,
-                    state,
-                    include_comments,
-                    until,
-                    the_stop,
-                    observer,
-                    fetch_process_backlog,
-                )
-            if the_stop.is_set():
+                continue
+            if run.stop.is_set():
                 report.stopped = True
                 break
+            # After the events, which matter more: a refusal here never holds them up.
+            if fields_due is not None and the_clock.now() >= fields_due:
+                _read_ticket_fields(run, report)
+                fields_due = the_clock.now() + TICKET_FIELDS_REFRESH
             if not follow:
                 break
-            observer.polling(poll_interval)
-            if the_stop.wait(poll_interval):
+            run.observer.polling(poll_interval)
+            if run.stop.wait(poll_interval):
                 report.stopped = True
                 break
     finally:
@@ -260,19 +233,20 @@ def _check_streams(streams: Iterable[str]) -> list[StreamName]:
     return names
 
 
-def _start(
-    sink: Sink,
-    name: StreamName,
-    since: int,
-    include_comments: bool,
-    source: str | None,
-    observer: _Observer,
-    report: SyncReport,
-) -> StreamReport:
+def _start(sink: Sink, name: StreamName, since: int) -> StreamReport:
     stored = sink.cursor(name)
     if stored is None:
         start = Checkpoint(since)
         return StreamReport(name, start, start, resumed=False)
+    return StreamReport(name, stored.checkpoint, stored.checkpoint, resumed=True)
+
+
+def _start_notes(
+    sink: Sink, name: StreamName, include_comments: bool, source: str | None
+) -> list[str]:
+    stored = sink.cursor(name)
+    if stored is None:
+        return []
     notes = []
     if name == "ticket_events" and stored.include_comments != include_comments:
         was = "with" if stored.include_comments else "without"
@@ -287,139 +261,125 @@ def _start(
             f"{name}: the stored cursor came from {stored.source}, this run reads {source}; "
             "continuing from the cursor"
         )
-    for message in notes:
+    return notes
+
+
+def _remember_note(report: SyncReport, run: _Run, messages: list[str]) -> None:
+    for message in messages:
         report.notes.append(message)
-        observer.note(message)
-    return StreamReport(name, stored.checkpoint, stored.checkpoint, resumed=True)
+        run.observer.note(message)
 
 
-def _sync_stream(
-    client: PageSource,
-    sink: Sink,
-    state: StreamReport,
-    include_comments: bool,
-    until: int | None,
-    stop: threading.Event,
-    observer: _Observer,
-    fetch_process_backlog: int | None,
-) -> None:
-    """One pass over a stream: from its cursor to the end of the stream (or ``stop``)."""
-    t0 = time.perf_counter()
-    comments = include_comments and state.stream == "ticket_events"
-    split = sink if isinstance(sink, PreparingSink) else None
-    recipe = (
-        fetch_in_process(client, state.cursor, until, fetch_process_backlog)
-        if fetch_process_backlog is not None and split is not None
-        else None
+def _plan(run: _Run, state: StreamReport) -> PassPlan:
+    """Where this pass over ``state``'s stream reads (see :func:`~.lookback.plan_pass`)."""
+    seen_before = state.resumed or state.pages > 0
+    return plan_pass(
+        state.cursor,
+        lookback=run.lookback.of(state.stream),
+        trail=run.lookback.trail,
+        floor=run.sink.revisit_floor(state.stream) if seen_before else None,
+        until=run.until,
+        now=run.clock.now(),
     )
+
+
+def _sync_stream(run: _Run, state: StreamReport) -> None:
+    """One pass over a stream: from its cursor (or a look-back behind it) to the end."""
+    t0 = time.perf_counter()
+    plan = _plan(run, state)
+    comments = run.include_comments and state.stream == "ticket_events"
+    job = FetchJob(state.stream, plan.start, comments, plan.until, run.sink.prepare_function())
+    frontier = plan.frontier
+    reread_before = state.reread
     try:
-        if recipe is not None and split is not None and isinstance(client, ZendeskClient):
-            job = FetchJob(
-                recipe, state.stream, state.cursor, comments, until, split.prepare_function()
-            )
-            with ProcessFetcher(job, client, stop) as fetched:
-                for page in fetched:
-                    split.write_prepared(
-                        page.prepared, page.checkpoint, caught_up=page.end_of_stream
-                    )
-                    _written(state, page.count, page.checkpoint, page.end_of_stream, observer)
-                    # No break when caught up: the child's last message (its rate-limit
-                    # budget, for the next pass) follows the last page.
-                    if stop.is_set():
-                        break
-            return
-        pages = client.pages(state.stream, state.cursor, include_comments=comments, until=until)
-        prepare = None if split is None else split.prepare_page
-        with (
-            _short_gil_slices(),
-            Prefetch(_prepared(pages, state.stream, prepare), PREFETCH_PAGES, stop) as threaded,
-        ):
-            for result, prepared in threaded:
-                caught_up = bool(result.page.end_of_stream)
-                if split is not None and prepared is not None:
-                    split.write_prepared(prepared, result.checkpoint, caught_up=caught_up)
-                else:
-                    sink.write_page(
-                        state.stream, result.items, result.checkpoint, caught_up=caught_up
-                    )
-                if _written(state, len(result.items), result.checkpoint, caught_up, observer):
+        with run.fetcher.fetch(run.client, job, run.stop) as pages:
+            for page in pages:
+                reread = frontier is not None and page.start_time <= frontier.start_time
+                checkpoint = (
+                    page.checkpoint if frontier is None else ahead(frontier, page.checkpoint)
+                )
+                caught_up = page.end_of_stream or (
+                    plan.edge is not None and checkpoint.start_time >= plan.edge
+                )
+                written = run.sink.write_prepared(
+                    page.prepared,
+                    checkpoint,
+                    caught_up=caught_up,
+                    frontier=frontier.start_time if reread and frontier is not None else None,
+                )
+                _account(run, state, written, checkpoint, caught_up, reread)
+                # No break when caught up: the fetcher ends the pass itself, and a child
+                # process still has its rate-limit budget to hand back.
+                if run.stop.is_set():
                     break
-                if stop.is_set():
-                    break
+        if plan.edge is not None and state.cursor.start_time >= plan.edge:
+            state.caught_up = True  # trailing: at the edge, nothing to ask for yet
+        _note_costly_lookback(run, state, state.reread - reread_before)
     finally:
         state.seconds += time.perf_counter() - t0
 
 
-def _written(
-    state: StreamReport, count: int, checkpoint: Checkpoint, caught_up: bool, observer: _Observer
-) -> bool:
-    """Account for a committed page; returns whether the stream has caught up."""
+def _note_costly_lookback(run: _Run, state: StreamReport, pages: int) -> None:
+    """Once a run: say what a look-back of many pages costs, and the alternative."""
+    if pages < COSTLY_LOOKBACK or state.stream in run.noted:
+        return
+    run.noted.add(state.stream)
+    window = run.lookback.of(state.stream)
+    _remember_note(
+        run.report,
+        run,
+        [
+            f"{state.stream}: reading the {window // 60}-minute look-back again took {pages} "
+            "requests in this pass (in --follow, every poll); --trail needs none, but rows "
+            f"then arrive {window // 60} minutes later"
+        ],
+    )
+
+
+def _account(
+    run: _Run,
+    state: StreamReport,
+    written: PageWrite,
+    checkpoint: Checkpoint,
+    caught_up: bool,
+    reread: bool,
+) -> None:
+    """Account for a committed page and tell the observer."""
     state.cursor = checkpoint
-    state.events += count
+    state.events += written.events
     state.pages += 1
     state.caught_up = caught_up
-    observer.page_written(state.stream, count, checkpoint, caught_up)
-    return caught_up
+    if reread:
+        state.reread += 1
+    if written.late or written.changed:
+        state.late += written.late
+        state.late_worst = max(state.late_worst, written.late_worst)
+        state.changed += written.changed
+        run.observer.late_found(state.stream, written.late, written.late_worst, written.changed)
+    run.observer.page_written(state.stream, written.events, checkpoint, caught_up)
 
 
-@contextlib.contextmanager
-def _short_gil_slices(seconds: float = 0.001) -> Iterator[None]:
-    """Shorten the interpreter's thread switch interval (5 ms by default) while pages stream.
-
-    The writer thread gives up the GIL inside SQLite/psycopg for every row it inserts and must
-    win it back from the prefetch thread, which parses and builds rows in pure Python: with
-    5 ms slices each page's ~3000 hand-backs turn into a convoy. Measured on 1 M ticket events
-    into SQLite: 24.1 k -> 30.7 k events/s at 1 ms. Restored on exit (it is process-wide).
-    """
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, seconds))
+def _read_ticket_fields(run: _Run, report: SyncReport) -> None:
+    """Read the ticket fields into the sink; a failure is a note and the sync goes on."""
+    if not run.sink.keeps_ticket_fields:
+        return
+    client = run.client
+    assert isinstance(client, FieldSource)
     try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
+        fields = client.ticket_fields()
+    except (ApiError, TransportError, PaginationError) as exc:
+        _remember_note(report, run, [_fields_refused(exc)])
+        return
+    report.ticket_fields = run.sink.write_ticket_fields(fields)
 
 
-def _prepared(
-    pages: Iterator[PageResult],
-    stream: StreamName,
-    prepare: Callable[[StreamName, list[dict[str, Any]]], PreparedPage] | None,
-) -> Iterator[tuple[PageResult, PreparedPage | None]]:
-    """Each page with the sink's prepared form of its items (made in the prefetch thread).
-
-    Row building is pure Python; done here, it overlaps the writer thread's database time
-    (sqlite3 and psycopg release the GIL there). A page that cannot be prepared fails as a
-    page that cannot be fetched: nothing of it is written.
-    """
-    try:
-        for result in pages:
-            yield result, None if prepare is None else prepare(stream, result.items)
-    finally:
-        close: Callable[[], None] | None = getattr(pages, "close", None)
-        if close is not None:
-            close()
-
-
-class _Observer:
-    """Calls whichever :class:`SyncObserver` methods the given object has."""
-
-    def __init__(self, target: SyncObserver | None) -> None:
-        self._target = target
-
-    def _call(self, method: str, *args: Any) -> None:
-        fn = getattr(self._target, method, None)
-        if fn is not None:
-            fn(*args)
-
-    def stream_started(self, stream: str, checkpoint: Checkpoint, resumed: bool) -> None:
-        self._call("stream_started", stream, checkpoint, resumed)
-
-    def page_written(
-        self, stream: str, events: int, checkpoint: Checkpoint, caught_up: bool
-    ) -> None:
-        self._call("page_written", stream, events, checkpoint, caught_up)
-
-    def note(self, message: str) -> None:
-        self._call("note", message)
-
-    def polling(self, seconds: float) -> None:
-        self._call("polling", seconds)
+def _fields_refused(exc: ZendeskEventsError) -> str:
+    after = "; the sync goes on (field changes keep their field ids; --no-ticket-fields skips it)"
+    if isinstance(exc, NotFoundError):
+        return f"ticket fields not read: {exc.url or 'the server'} answered 404{after}"
+    if isinstance(exc, AuthenticationError | PermissionDeniedError):
+        return (
+            f"ticket fields not read: these credentials may not list them "
+            f"({exc.status}) [{exc.url}]{after}"
+        )
+    return f"ticket fields not read this time: {exc}{after}"

@@ -1,0 +1,353 @@
+"""The JSON Lines sink: one ``{"stream": ..., "item": {...}}`` line per item, exactly once.
+
+Both streams go interleaved into one file, in the order they were exported. A look-back
+(:mod:`zendesk_events.sync.lookback`) may find an item again: unchanged, it is not written
+again; changed (a breach turned ``deleted``), its new version is appended. So a reader keeps the
+last line per stream and id. To tell the three apart the sink remembers, per stream, the ids and
+a digest of every item written within the look-back window behind the cursor
+(:class:`RecentItems`), committed with the cursor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from zendesk_events.checkpoint import Checkpoint
+from zendesk_events.errors import CheckpointError, ConfigError, StoreError
+from zendesk_events.events import StreamName, item_timestamp
+from zendesk_events.store import LateTally, StreamState
+from zendesk_events.sync.sink import (
+    PageWrite,
+    PreparedPage,
+    PrepareFunction,
+    RunInfo,
+    Sink,
+    SinkStatus,
+    StreamTally,
+)
+
+__all__ = ["JsonLinesSink", "Lines", "RecentItems", "prepare_lines"]
+
+_PRIVATE = 0o600
+"""Files we create are the owner's only: they hold the account's tickets."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lines:
+    """A page as JSON Lines: one line per item, with each item's ``(id, time)``."""
+
+    lines: list[bytes]
+    keys: list[tuple[int, int]]
+
+    def joined(self, picked: Sequence[int] | None = None) -> bytes:
+        """The lines (only those at ``picked`` indexes, if given) as one block."""
+        if picked is None:
+            return b"".join(self.lines)
+        return b"".join(self.lines[i] for i in picked)
+
+
+def prepare_lines(stream: StreamName, items: list[dict[str, Any]]) -> PreparedPage:
+    """A page's lines for the JSON Lines sinks (a plain function: the fetcher process calls
+    it). One ``dumps`` per item into a pre-built envelope: no per-item dict copies."""
+    head = b'{"stream":"' + stream.encode() + b'","item":'
+    lines = [head + orjson.dumps(item) + b"}\n" for item in items]
+    keys = [(int(item["id"]), item_timestamp(item)) for item in items]
+    return PreparedPage(stream, len(items), Lines(lines, keys))
+
+
+def _digest(line: bytes) -> str:
+    return hashlib.blake2b(line, digest_size=8).hexdigest()
+
+
+class RecentItems:
+    """The items of one stream written from ``start`` on: id -> (time, digest of the line).
+
+    Kept only as far back as the look-back reaches (:meth:`prune`), so it stays the size of
+    the window, however long the file grows.
+    """
+
+    def __init__(self, start: int, items: dict[int, tuple[int, str]] | None = None) -> None:
+        self.start = start
+        self.items = items if items is not None else {}
+
+    def sort_page(self, page: Lines, frontier: int) -> tuple[list[int], PageWrite]:
+        """Which lines of a page read again to write (new or changed), and what they were."""
+        picked: list[int] = []
+        new: list[tuple[int, int]] = []
+        changed = 0
+        for i, (item_id, ts) in enumerate(page.keys):
+            before = self.items.get(item_id)
+            if before is None:
+                new.append((item_id, ts))
+            elif before[1] == _digest(page.lines[i]):
+                continue
+            else:
+                changed += 1
+            picked.append(i)
+        return picked, PageWrite.classify(new, changed, frontier)
+
+    def remember(self, page: Lines, picked: Sequence[int] | None) -> None:
+        for i in range(len(page.keys)) if picked is None else picked:
+            item_id, ts = page.keys[i]
+            self.items[item_id] = (ts, _digest(page.lines[i]))
+
+    def prune(self, start: int) -> None:
+        """Forget what lies before ``start`` (the cursor minus the look-back)."""
+        if start <= self.start:
+            return
+        self.start = start
+        self.items = {k: v for k, v in self.items.items() if v[0] >= start}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.start, "items": {str(k): list(v) for k, v in self.items.items()}}
+
+    @classmethod
+    def from_json(cls, data: Any) -> RecentItems | None:
+        if not isinstance(data, dict) or not isinstance(data.get("from"), int):
+            return None
+        items = data.get("items")
+        if not isinstance(items, dict):
+            return None
+        return cls(int(data["from"]), {int(k): (int(v[0]), str(v[1])) for k, v in items.items()})
+
+
+class JsonLinesSink(Sink):
+    """Appends ``{"stream": ..., "item": {...}}`` lines to one file, exactly once across crashes.
+
+    The commit protocol: append the page's lines, flush and fsync the file; then write the
+    sidecar ``<file>.cursor.json`` (per-stream cursor plus the file's byte length at that moment)
+    to a temporary file, fsync it and ``os.replace`` it over the old one. The replace is the
+    commit point. On open the file is truncated back to the recorded length, which drops
+    whatever a crash left after the last commit (a torn line, or a whole uncommitted page), so
+    the rerun appends those items once. The cursor file is created (length 0) before the first
+    line is written; a non-empty ``.jsonl`` without one was not written by us and is refused.
+
+    Args:
+        path: the ``.jsonl`` file (created if missing).
+        create: create the files if missing; False (``status``) fails instead.
+
+    Raises:
+        ConfigError: ``create`` is False and nothing was synced to ``path`` yet.
+        CheckpointError: the file and its cursor file disagree (shorter than recorded, or a
+            non-empty file without a cursor file).
+    """
+
+    resumable = True
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+        self.path = Path(path)
+        self.cursor_path = self.path.with_name(self.path.name + ".cursor.json")
+        self.target = str(self.path)
+        self._run = RunInfo(None, False)
+        self._tallies: dict[str, StreamTally] = {}
+        self._recent: dict[str, RecentItems | None] = {}
+        self._file: IO[bytes] | None = None
+        if not self.cursor_path.exists():
+            if not create:
+                raise ConfigError(f"nothing synced to {self.path} yet (no {self.cursor_path.name})")
+            if self.path.exists() and self.path.stat().st_size > 0:
+                raise CheckpointError(
+                    f"{self.path} exists but has no {self.cursor_path.name}: it was not written "
+                    "by zendesk-events sync; move it away or choose another --to"
+                )
+            self._state: dict[str, Any] = {"version": 1, "length": 0, "streams": {}}
+            self._commit_state()
+        else:
+            self._state = self._load_state()
+
+    def prepare_function(self) -> PrepareFunction:
+        return prepare_lines
+
+    # ---- cursor file ------------------------------------------------------------------------
+
+    def _load_state(self) -> dict[str, Any]:
+        try:
+            state = orjson.loads(self.cursor_path.read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise CheckpointError(f"cannot read cursor file {self.cursor_path}: {exc}") from exc
+        if not isinstance(state, dict) or not isinstance(state.get("length"), int):
+            raise CheckpointError(f"cursor file {self.cursor_path} is not one of ours")
+        return state
+
+    def _commit_state(self) -> None:
+        tmp = self.cursor_path.with_name(self.cursor_path.name + ".tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE)
+            with open(fd, "wb") as f:
+                f.write(orjson.dumps(self._state, option=orjson.OPT_INDENT_2))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.cursor_path)
+            _fsync_dir(self.cursor_path.parent)
+        except OSError as exc:
+            raise StoreError(f"cannot write cursor file {self.cursor_path}: {exc}") from exc
+
+    def _open_data(self) -> IO[bytes]:
+        if self._file is None:
+            length = int(self._state["length"])
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _PRIVATE)
+                f = open(fd, "ab")  # noqa: SIM115 - kept open across pages
+                size = f.seek(0, os.SEEK_END)
+                if size < length:
+                    f.close()
+                    raise CheckpointError(
+                        f"{self.path} is shorter ({size} bytes) than its cursor file records "
+                        f"({length}): lines were lost; restore the file or start a new one"
+                    )
+                if size > length:  # a crash after appending, before the cursor commit
+                    f.truncate(length)
+                    f.flush()
+                    os.fsync(f.fileno())
+            except OSError as exc:
+                raise StoreError(f"cannot open {self.path}: {exc}") from exc
+            self._file = f
+        return self._file
+
+    # ---- Sink -------------------------------------------------------------------------------
+
+    def cursor(self, stream: StreamName) -> StreamState | None:
+        entry = self._state["streams"].get(stream)
+        return None if entry is None else _stream_state(stream, entry)
+
+    def revisit_floor(self, stream: StreamName) -> int | None:
+        """Where the remembered items begin (None: nothing remembered, no look-back)."""
+        recent = self._memory(stream)
+        return None if recent is None else recent.start
+
+    def begin_run(self, run: RunInfo) -> None:
+        self._run = run
+        self._tallies = {}
+        self._recent = {}
+        self._open_data()  # truncate a torn tail now, before anything else is appended
+
+    def _memory(self, stream: str) -> RecentItems | None:
+        if stream not in self._recent:
+            entry = self._state["streams"].get(stream)
+            if entry is None:
+                start: int | None = self._run.since
+                recent = None
+            else:
+                recent = RecentItems.from_json(entry.get("recent"))
+                start = int(entry["start_time"])
+            if recent is None and self._run.lookback.get(stream, 0) > 0 and start is not None:
+                recent = RecentItems(start)  # remembers from here on
+            self._recent[stream] = recent
+        return self._recent[stream]
+
+    def write_prepared(
+        self,
+        page: PreparedPage,
+        checkpoint: Checkpoint,
+        *,
+        caught_up: bool,
+        frontier: int | None = None,
+    ) -> PageWrite:
+        """Append the page's lines (on a re-read page, the new and changed ones), then commit
+        the cursor (see the class for the protocol)."""
+        stream = page.stream
+        lines: Lines = page.payload
+        recent = self._memory(stream)
+        picked: list[int] | None = None
+        if frontier is not None and recent is not None:
+            picked, written = recent.sort_page(lines, frontier)
+        else:
+            written = PageWrite(page.count)
+        data = lines.joined(picked)
+        f = self._open_data()
+        try:
+            if data:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            raise StoreError(f"cannot write {self.path}: {exc}") from exc
+        if stream not in self._tallies:
+            self._tallies[stream] = StreamTally.resumed(self.cursor(stream))
+        tally = self._tallies[stream].after(written)
+        lookback = self._run.lookback.get(stream, 0)
+        if recent is not None:
+            recent.remember(lines, picked)
+            recent.prune(checkpoint.start_time - lookback)
+        run = self._run
+        previous = self._state["streams"].get(stream, {})
+        entry: dict[str, Any] = {
+            "start_time": checkpoint.start_time,
+            "boundary_ids": sorted(checkpoint.boundary_ids),
+            "source": run.source,
+            "include_comments": run.include_comments,
+            "caught_up": caught_up,
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "last_run_started": run.started,
+            "last_run_events": tally.run_events,
+            "lines": int(previous.get("lines", 0)) + written.events,
+            "late_events": tally.late.late,
+            "late_worst": tally.late.late_worst,
+            "changed_events": tally.late.changed,
+            "last_run_late": tally.late.run_late,
+        }
+        if recent is not None and lookback > 0:
+            entry["recent"] = recent.to_json()
+        else:
+            self._recent[stream] = None
+        self._state["length"] = int(self._state["length"]) + len(data)
+        self._state["streams"][stream] = entry
+        self._commit_state()
+        self._tallies[stream] = tally
+        return written
+
+    def status(self) -> SinkStatus:
+        streams = [_stream_state(k, v) for k, v in sorted(self._state["streams"].items())]
+        counts = {k: int(v.get("lines", 0)) for k, v in sorted(self._state["streams"].items())}
+        return SinkStatus(self.target, "jsonl", streams, counts)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _stream_state(stream: str, entry: dict[str, Any]) -> StreamState:
+    recent = entry.get("recent")
+    start = recent.get("from") if isinstance(recent, dict) else None
+    return StreamState(
+        stream=stream,
+        checkpoint=Checkpoint(
+            int(entry["start_time"]), frozenset(int(i) for i in entry.get("boundary_ids", ()))
+        ),
+        source=entry.get("source"),
+        include_comments=bool(entry.get("include_comments", False)),
+        caught_up=bool(entry.get("caught_up", False)),
+        updated_at=str(entry.get("updated_at", "")),
+        last_run_started=entry.get("last_run_started"),
+        last_run_events=int(entry.get("last_run_events", 0)),
+        revisit_from=start if isinstance(start, int) else None,
+        late=LateTally(
+            int(entry.get("late_events", 0)),
+            int(entry.get("late_worst", 0)),
+            int(entry.get("changed_events", 0)),
+            int(entry.get("last_run_late", 0)),
+        ),
+    )
+
+
+def _fsync_dir(path: Path) -> None:
+    # Makes the rename itself durable; not possible (nor needed) on every platform.
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
