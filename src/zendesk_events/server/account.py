@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from zendesk_events.server.auth import Authenticator, client_address, parse_authorization
@@ -28,6 +28,7 @@ from zendesk_events.server.paging import (
     parse_cursor_params,
     wants_cursor,
 )
+from zendesk_events.server.routing import zendesk_router
 from zendesk_events.store import Store
 from zendesk_events.timeutil import epoch_to_iso, iso_to_epoch
 
@@ -183,19 +184,10 @@ _ROUTES: dict[str, tuple[Callable[[Request], Awaitable[Response]], str]] = {
 }
 
 
-def _build_router() -> APIRouter:
-    router = APIRouter(tags=["Account"])
-    for path, (endpoint, summary) in _ROUTES.items():
-        docs = endpoint_docs(endpoint.__name__)
-        router.add_api_route(path, endpoint, methods=["GET"], summary=summary, **docs)
-        router.add_api_route(
-            path + ".json",
-            endpoint,
-            methods=["GET"],
-            include_in_schema=False,
-            name=f"{endpoint.__name__}_json",
-        )
-    return router
-
-
-router = _build_router()
+router = zendesk_router(
+    [
+        (path, "GET", endpoint, {"summary": summary, **endpoint_docs(endpoint.__name__)})
+        for path, (endpoint, summary) in _ROUTES.items()
+    ],
+    tags=["Account"],
+)

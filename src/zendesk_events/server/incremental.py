@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import urlencode
 
 import orjson
@@ -38,6 +37,7 @@ from zendesk_events.server.paging import (
     wants_cursor,
 )
 from zendesk_events.server.ratelimit import Bucket, RateLimiter
+from zendesk_events.server.routing import Route, zendesk_router
 from zendesk_events.store import CursorPage, Store
 from zendesk_events.timeutil import Clock
 
@@ -324,22 +324,13 @@ def _build_router() -> APIRouter:
     # Endpoints taking only the Request: FastAPI has no parameters to validate, so no
     # ``{"detail"}`` body can ever come from here; the parameters are documented by hand in
     # openapi.py.
-    router = APIRouter()
+    routes: list[Route] = []
     for name in STREAMS:
         stream: StreamName = "ticket_events" if name == "ticket_events" else "ticket_metric_events"
         for sample in (False, True):
             path = STREAMS[stream].path + ("/sample" if sample else "")
-            endpoint = _endpoint(stream, sample)
-            docs: dict[str, Any] = operation_docs(stream, sample)
-            router.add_api_route(path, endpoint, methods=["GET"], **docs)
-            router.add_api_route(
-                path + ".json",
-                endpoint,
-                methods=["GET"],
-                include_in_schema=False,
-                name=f"{endpoint.__name__}_json",
-            )
-    return router
+            routes.append((path, "GET", _endpoint(stream, sample), operation_docs(stream, sample)))
+    return zendesk_router(routes)
 
 
 router = _build_router()

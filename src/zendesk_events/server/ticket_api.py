@@ -14,7 +14,7 @@ body ``422 RecordInvalid`` with ``details``.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -40,6 +40,7 @@ from zendesk_events.server.paging import (
     parse_cursor_params,
     wants_cursor,
 )
+from zendesk_events.server.routing import Endpoint, zendesk_router
 from zendesk_events.server.ticket_docs import write_docs
 from zendesk_events.store import Store, User, audit_from_event, comments_from_event
 from zendesk_events.timeutil import iso_to_epoch
@@ -307,15 +308,13 @@ async def delete_policy(request: Request) -> Response:
     return Response(status_code=204)
 
 
-_Endpoint = Callable[[Request], Awaitable[Response]]
-
-_READS: list[tuple[str, str, _Endpoint, str]] = [
+_READS: list[tuple[str, str, Endpoint, str]] = [
     ("/api/v2/tickets", "GET", list_tickets, "List tickets"),
     ("/api/v2/tickets/{ticket_id}", "GET", show_ticket, "Show ticket"),
     ("/api/v2/tickets/{ticket_id}/comments", "GET", list_comments, "List comments"),
     ("/api/v2/slas/policies/{sla_policy_id}", "GET", show_policy, "Show SLA policy"),
 ]
-_WRITES: list[tuple[str, str, _Endpoint, str]] = [
+_WRITES: list[tuple[str, str, Endpoint, str]] = [
     ("/api/v2/tickets", "POST", create_ticket, "Create ticket"),
     ("/api/v2/tickets/{ticket_id}", "PUT", update_ticket, "Update ticket"),
     ("/api/v2/tickets/{ticket_id}", "DELETE", delete_ticket, "Delete ticket"),
@@ -325,22 +324,14 @@ _WRITES: list[tuple[str, str, _Endpoint, str]] = [
 ]
 
 
-def _build_router(routes: list[tuple[str, str, _Endpoint, str]]) -> APIRouter:
-    router = APIRouter(tags=["Tickets API"])
-    # The ``.json`` forms first: ``/tickets/{ticket_id}`` would also match ``/tickets/5.json``.
-    for path, method, endpoint, _ in routes:
-        router.add_api_route(
-            path + ".json",
-            endpoint,
-            methods=[method],
-            include_in_schema=False,
-            name=f"{endpoint.__name__}_json",
-        )
-    for path, method, endpoint, summary in routes:
-        router.add_api_route(
-            path, endpoint, methods=[method], summary=summary, **write_docs(endpoint.__name__)
-        )
-    return router
+def _build_router(routes: list[tuple[str, str, Endpoint, str]]) -> APIRouter:
+    return zendesk_router(
+        [
+            (path, method, endpoint, {"summary": summary, **write_docs(endpoint.__name__)})
+            for path, method, endpoint, summary in routes
+        ],
+        tags=["Tickets API"],
+    )
 
 
 read_router = _build_router(_READS)

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from zendesk_events.server.account import LIST_PAGE_LIMIT
@@ -33,6 +33,7 @@ from zendesk_events.server.paging import (
     parse_cursor_params,
     wants_cursor,
 )
+from zendesk_events.server.routing import zendesk_router
 from zendesk_events.store import Store, audit_from_event
 from zendesk_events.timeutil import iso_to_epoch
 
@@ -169,26 +170,17 @@ def _json(body: Any) -> Response:
     return Response(orjson.dumps(body), media_type="application/json; charset=utf-8")
 
 
-def _build_router() -> APIRouter:
-    router = APIRouter(tags=["Tickets"])
-    for path, endpoint, summary in (
-        (
-            "/api/v2/incremental/tickets/cursor",
-            tickets_cursor,
-            "Incremental ticket export, cursor based",
-        ),
-        ("/api/v2/tickets/{ticket_id}/audits", ticket_audits, "List audits for a ticket"),
-    ):
-        docs = endpoint_docs(endpoint.__name__)
-        router.add_api_route(path, endpoint, methods=["GET"], summary=summary, **docs)
-        router.add_api_route(
-            path + ".json",
-            endpoint,
-            methods=["GET"],
-            include_in_schema=False,
-            name=f"{endpoint.__name__}_json",
+router = zendesk_router(
+    [
+        (path, "GET", endpoint, {"summary": summary, **endpoint_docs(endpoint.__name__)})
+        for path, endpoint, summary in (
+            (
+                "/api/v2/incremental/tickets/cursor",
+                tickets_cursor,
+                "Incremental ticket export, cursor based",
+            ),
+            ("/api/v2/tickets/{ticket_id}/audits", ticket_audits, "List audits for a ticket"),
         )
-    return router
-
-
-router = _build_router()
+    ],
+    tags=["Tickets"],
+)
