@@ -6,8 +6,6 @@ A module of its own (not conftest) so test files import it by a name no other fo
 from __future__ import annotations
 
 import base64
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from serving import serve_in_thread
 from zendesk_events.config import ServerSettings
 from zendesk_events.server import create_app
 from zendesk_events.server.runner import bind, uvicorn_config
@@ -117,23 +116,9 @@ class Served:
 def serve_like_serve(app: Any, settings: ServerSettings) -> Iterator[str]:
     """``app`` on an ephemeral port as `zendesk-events serve` runs it (its socket, its uvicorn
     configuration, its HTTP protocol with read deadlines), in a thread; yields the base URL."""
-    import uvicorn
-
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn_config(settings, app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    config = uvicorn_config(settings, app, log_level="warning")
+    with serve_in_thread(app, config=config, sock=bind("127.0.0.1", 0)) as url:
+        yield url
 
 
 @pytest.fixture
