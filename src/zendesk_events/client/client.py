@@ -23,6 +23,7 @@ from zendesk_events.client.ratelimit import (
     Pacer,
     Wait,
     classify_status,
+    rate_limited_wait,
     retry_after_seconds,
 )
 from zendesk_events.errors import (
@@ -369,18 +370,18 @@ class ZendeskClient:
             if outcome == "rate_limited":
                 pacer.forget()
                 limited += 1
-                wait = retry_after_seconds(response.headers, self._clock.now())
-                if wait is None:
-                    wait = DEFAULT_RETRY_AFTER
+                asked = retry_after_seconds(response.headers, self._clock.now())
                 if limited > self.max_rate_limited:
                     raise RateLimitedError(
                         f"still rate limited (429) after {limited} attempts on {where}",
-                        retry_after=wait,
+                        retry_after=DEFAULT_RETRY_AFTER if asked is None else asked,
                         status=429,
                         body=_decode_body(response),
                         url=where,
                     )
-                self._sleep("rate_limited", wait, f"429 from {where}; Retry-After {wait:g}s")
+                wait = rate_limited_wait(asked, limited)
+                said = "none" if asked is None else f"{asked:g}s"
+                self._sleep("rate_limited", wait, f"429 from {where}; Retry-After {said}")
                 continue
             limited = 0
             if outcome == "retry":
