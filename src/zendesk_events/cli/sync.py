@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from zendesk_events.cli.progress import LiveProgress, PlainProgress, summary_lines, summary_table
+from zendesk_events.client.body import DEFAULT_MAX_RESPONSE_BYTES
 from zendesk_events.config import SourceSettings
 from zendesk_events.errors import ConfigError
 from zendesk_events.events import STREAMS
@@ -30,6 +31,8 @@ from zendesk_events.sync import (
     run_sync,
 )
 from zendesk_events.timeutil import parse_since, parse_span
+
+MIB = 1024 * 1024
 
 BACKFILL = 3600
 """``--fetcher auto`` fetches in a child process when a stream is this many seconds behind."""
@@ -145,6 +148,15 @@ def _span(seconds: int) -> str:
     type=click.IntRange(0),
     help="Retries of a failed request (5xx, network) before giving up.",
 )
+@click.option(
+    "--max-response-mb",
+    default=DEFAULT_MAX_RESPONSE_BYTES // MIB,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="The largest response body read, in MiB, counted both as received (compressed) and "
+    "inflated: a larger one (a gzip bomb, a broken proxy) stops the sync with an error before "
+    "it costs more memory, and nothing of it is stored. A full Zendesk page is a few MiB.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No live display; one summary line per stream.")
 def command(
     since: str,
@@ -159,6 +171,7 @@ def command(
     ticket_fields: bool,
     fetcher: str,
     max_retries: int,
+    max_response_mb: int,
     quiet: bool,
     **source_flags: str | None,
 ) -> None:
@@ -179,7 +192,11 @@ def command(
     live = not quiet and sys.stderr.isatty()
     progress = LiveProgress() if live else PlainProgress(sys.stderr, quiet=quiet)
     with ExitStack() as cleanup:  # closed in reverse: display, signals, sink, client
-        recipe = ClientRecipe(**_client_args(source), max_retries=max_retries)
+        recipe = ClientRecipe(
+            **_client_args(source),
+            max_retries=max_retries,
+            max_response_bytes=max_response_mb * MIB,
+        )
         client = recipe.build(on_wait=progress.waiting)
         cleanup.callback(client.close)
         sink = open_sink(target)
