@@ -2,7 +2,8 @@
 
 Each command lives in its own module and only parses options, calls the library and renders.
 The one ``except ZendeskEventsError`` edge is :class:`_Group.invoke`: a library error becomes one
-line on stderr and the error's ``exit_code``; never a traceback.
+line on stderr and the error's ``exit_code``; never a traceback. A value click refuses (a bad
+option, an unknown command) is one line too, and exit 2.
 """
 
 from __future__ import annotations
@@ -16,13 +17,44 @@ from zendesk_events.errors import ZendeskEventsError
 __all__ = ["cli", "main"]
 
 
+class _UsageLine(click.ClickException):
+    """A usage error as one line: click's own shows the usage and a hint on three more."""
+
+    exit_code = 2
+
+    def __init__(self, error: click.UsageError) -> None:
+        where = f" (see {error.ctx.command_path} --help)" if error.ctx is not None else ""
+        super().__init__(error.format_message().rstrip(".") + where)
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
 class _Group(click.Group):
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # the help itself, as the user asked
+        except click.UsageError as exc:
+            raise _UsageLine(exc) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ZendeskEventsError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:  # a subcommand's options
+            raise _UsageLine(exc) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)

@@ -42,7 +42,7 @@ from zendesk_events.errors import (
 from zendesk_events.events import STREAMS, ExportPage, MetricEvent, StreamName, TicketEvent
 from zendesk_events.timeutil import Clock, SystemClock
 
-__all__ = ["ZendeskClient", "user_agent"]
+__all__ = ["ZendeskClient", "checked_base_url", "user_agent"]
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -69,9 +69,25 @@ def _base_url(subdomain: str | None, base_url: str | None) -> str:
             raise ConfigError(f"subdomain must be letters, digits and '-'{hint}; got {subdomain!r}")
         return f"https://{name}.zendesk.com"
     assert base_url is not None
-    parts = urlsplit(base_url.strip())
+    return checked_base_url(base_url)
+
+
+def checked_base_url(base_url: str) -> str:
+    """``base_url`` without a trailing slash, if it is ``http(s)://host[:port][/path]``.
+
+    Raises:
+        ConfigError: another scheme, no host, a bad port, blanks, credentials, a query.
+    """
+    text = base_url.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - reading it checks it: a port over 65535 is a ValueError
+    except ValueError:
+        raise ConfigError("base_url must look like https://host[:port]") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError("base_url must look like https://host[:port]")
+    if any(c.isspace() or ord(c) < 32 for c in text):
+        raise ConfigError("base_url must not hold blanks or control characters")
     if parts.username is not None or parts.password is not None:
         # Never echo it: the part before '@' is a credential.
         raise ConfigError("base_url must not contain credentials: pass email and token")
