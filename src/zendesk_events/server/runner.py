@@ -123,9 +123,14 @@ def serve(
             settings, app or create_app(settings), log_level=log_level, access_log=access_log
         )
         server = uvicorn.Server(config)
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops
+        interrupted = False
+        try:
             server.run(sockets=[sock])
+        except KeyboardInterrupt:  # Ctrl-C is how a server stops
+            interrupted = True
         if not server.started:
+            if interrupted:  # Ctrl-C while it started: not a failure
+                raise KeyboardInterrupt
             raise ZendeskEventsError("the server did not start (see the log above)")
         return
     from uvicorn.supervisors import Multiprocess
