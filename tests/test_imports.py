@@ -14,15 +14,16 @@ PKG = Path(__file__).resolve().parent.parent / "src" / "zendesk_events"
 # package -> the packages of ours it may import (besides itself)
 ALLOWED = {
     "errors": set(),
+    "extras": {"errors"},
     "timeutil": {"errors"},
     "config": set(),
     "events": {"timeutil", "errors"},
     "checkpoint": {"events", "timeutil", "errors"},
     "client": {"events", "checkpoint", "errors", "timeutil", "config"},
-    "store": {"events", "checkpoint", "errors", "timeutil", "config"},
+    "store": {"events", "checkpoint", "errors", "timeutil", "config", "extras"},
     "emulator": {"store", "events", "errors", "timeutil", "config"},
-    "server": {"store", "events", "errors", "timeutil", "config"},
-    "report": {"store", "events", "errors", "timeutil", "config"},
+    "server": {"store", "events", "errors", "timeutil", "config", "extras"},
+    "report": {"store", "events", "errors", "timeutil", "config", "extras"},
     "sync": {"client", "store", "events", "checkpoint", "errors", "timeutil", "config"},
 }
 

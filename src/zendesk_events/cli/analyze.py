@@ -63,7 +63,8 @@ def describe(run: AnalysisRun, store: str) -> list[str]:
     "target",
     default=DEFAULT_DB,
     show_default=True,
-    help="The store to analyse: SQLite path or postgresql:// URL (as given to sync --to).",
+    help="The store to analyse: SQLite path or postgresql:// URL (as given to sync --to; "
+    "PostgreSQL needs the postgres extra).",
 )
 @click.option(
     "--full",

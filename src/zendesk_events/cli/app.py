@@ -92,4 +92,12 @@ def cli() -> None:
           fill a store with a realistic demo history (an emulator)
       zendesk-events report --to zendesk-events.db --out report.html
           analyse the store and write an HTML report of it
+
+    \b
+    A plain `pip install zendesk-events` syncs into SQLite, JSON Lines and stdout,
+    seeds, analyses and manages users. Extras add the rest:
+      pip install 'zendesk-events[server]'     serve (FastAPI, uvicorn)
+      pip install 'zendesk-events[postgres]'   postgresql:// stores (psycopg)
+      pip install 'zendesk-events[report]'     report (Plotly)
+      pip install 'zendesk-events[all]'        all three
     """

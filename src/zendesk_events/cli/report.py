@@ -7,6 +7,7 @@ import click
 from zendesk_events.cli.analyze import describe, open_existing_store, progress_bar
 from zendesk_events.cli.params import Time
 from zendesk_events.errors import ConfigError
+from zendesk_events.extras import require
 from zendesk_events.report import render_report, write_report
 from zendesk_events.store import DEFAULT_DB
 from zendesk_events.timeutil import epoch_to_iso
@@ -19,7 +20,7 @@ from zendesk_events.timeutil import epoch_to_iso
     "target",
     default=DEFAULT_DB,
     show_default=True,
-    help="The store to report on: SQLite path or postgresql:// URL.",
+    help="The store to report on: SQLite path or postgresql:// URL (the postgres extra).",
 )
 @click.option(
     "--out",
@@ -57,6 +58,7 @@ def command(target: str, out: str, since: int | None, until: int | None, no_anal
     The analysis tables are first brought up to date (as `analyze` does, incrementally).
     Needs Plotly: pip install 'zendesk-events[report]'.
     """
+    require("report", "zendesk-events report")
     lo, hi = since, until
     if lo is not None and hi is not None and hi <= lo:
         raise ConfigError(

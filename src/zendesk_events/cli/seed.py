@@ -29,7 +29,7 @@ from zendesk_events.timeutil import epoch_to_iso
     "--db",
     default=DEFAULT_DB,
     show_default=True,
-    help="Store to fill: SQLite path or postgresql:// URL.",
+    help="Store to fill: SQLite path or postgresql:// URL (the postgres extra).",
 )
 @click.option(
     "--tickets",

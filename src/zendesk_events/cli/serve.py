@@ -7,6 +7,7 @@ import click
 from zendesk_events.cli.params import INT64, FiniteFloat, HttpUrl, Time
 from zendesk_events.config import ServerSettings
 from zendesk_events.emulator import DEFAULT_LATE_ARRIVAL, MAX_RATE, LateArrival
+from zendesk_events.extras import require
 from zendesk_events.store import DEFAULT_DB, open_store, redact_url
 from zendesk_events.timeutil import epoch_to_iso
 
@@ -16,7 +17,7 @@ from zendesk_events.timeutil import epoch_to_iso
     "--db",
     default=DEFAULT_DB,
     show_default=True,
-    help="Store to serve (SQLite path or postgresql:// URL).",
+    help="Store to serve (SQLite path or postgresql:// URL, which needs the postgres extra).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
@@ -172,7 +173,9 @@ def command(
     access_log: bool,
 ) -> None:
     """Serve a store through Zendesk's API: the incremental exports (a mirror or an emulator),
-    and the emulated account's Tickets API and SLA policies, its automations and its clock."""
+    and the emulated account's Tickets API and SLA policies, its automations and its clock.
+    Needs the server extra: pip install 'zendesk-events[server]'."""
+    require("server", "zendesk-events serve")
     from zendesk_events.cli.live import WORKER_FACTORY, build_app, prepare
     from zendesk_events.server.runner import bind, serve
 

@@ -110,8 +110,9 @@ def _span(seconds: int) -> str:
     "target",
     default=DEFAULT_TARGET,
     show_default=True,
-    help="Where to write: a SQLite path, postgresql://…, a .jsonl file (with a .cursor.json "
-    "sidecar), or - for JSON Lines on stdout (no cursor kept: every run starts at --since).",
+    help="Where to write: a SQLite path, postgresql://… (needs the postgres extra: pip install "
+    "'zendesk-events[postgres]'), a .jsonl file (with a .cursor.json sidecar), or - for JSON "
+    "Lines on stdout (no cursor kept: every run starts at --since).",
 )
 @click.option(
     "--ticket-fields/--no-ticket-fields",

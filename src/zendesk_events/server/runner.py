@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from zendesk_events.config import ServerSettings
 from zendesk_events.errors import ConfigError, ZendeskEventsError
+from zendesk_events.extras import require
 from zendesk_events.server.app import SETTINGS_ENV, create_app, settings_to_json
 
 __all__ = ["bind", "serve", "uvicorn_config"]
@@ -63,16 +64,13 @@ def uvicorn_config(
         access_log: log every request.
 
     Raises:
-        ConfigError: httptools (of the server extra) is missing.
+        MissingExtraError: the ``server`` extra (httptools with it) is not installed.
     """
+    require("server", "zendesk-events serve")
     import uvicorn
 
-    try:
-        from zendesk_events.server.protocol import DeadlineHttpProtocol
-    except ImportError:
-        raise ConfigError(
-            "zendesk-events serve needs httptools: pip install 'zendesk-events[server]'"
-        ) from None
+    from zendesk_events.server.protocol import DeadlineHttpProtocol
+
     protocol = functools.partial(
         DeadlineHttpProtocol,
         header_timeout=settings.header_timeout,
@@ -113,7 +111,7 @@ def serve(
 
     Raises:
         StoreError: the store cannot be opened.
-        ConfigError: httptools is missing.
+        MissingExtraError: httptools is missing.
         ZendeskEventsError: the server did not start.
     """
     import uvicorn
