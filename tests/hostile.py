@@ -175,5 +175,6 @@ def hostile_server() -> Iterator[HostileServer]:
 
 if __name__ == "__main__":
     serving = HostileServer(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    serving.bomb(GIB)  # built before anyone asks: no reader's time is the server's
     print(serving.server_address[1], flush=True)
     serving.serve_forever()
