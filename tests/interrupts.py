@@ -6,7 +6,7 @@ A module of its own (not conftest) so the sync and server tests import it by thi
 A signal that arrives before :func:`zendesk_events.cli.main` runs cannot be ours to handle: in
 the interpreter's own start (~10-20 ms, before any line of the command runs) Python either dies
 of it or prints a traceback from its start-up imports, as it does for any script. Such a try is
-counted as ``early``, not failed; ``tests/test_cli_interrupt.py`` holds the window of ours
+counted as ``early``, not failed; ``tests/test_imports.py`` holds the window of ours
 before ``main`` (the console script's one import) to two tiny modules.
 """
 

@@ -163,7 +163,8 @@ def _span(seconds: int) -> str:
     type=click.IntRange(1, 4096),
     help="The largest response body read, in MiB, counted both as received (compressed) and "
     "inflated: a larger one (a gzip bomb, a broken proxy) stops the sync with an error before "
-    "it costs more memory, and nothing of it is stored. A full Zendesk page is a few MiB.",
+    "it costs more memory, and nothing of it is stored. A full page of the seeded demo "
+    "(1000 events) is about 1 MiB.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No live display; one summary line per stream.")
 def command(
