@@ -25,6 +25,7 @@ from zendesk_events.errors import (
     RateLimitedError,
     ServerError,
     StoreError,
+    TargetBusyError,
     TransportError,
     ZendeskEventsError,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "Store",
     "StoreError",
     "SyncReport",
+    "TargetBusyError",
     "TicketEvent",
     "TransportError",
     "Wait",

@@ -14,6 +14,7 @@ ZendeskEventsError                 exit code 1 unless stated
 ├── PaginationError                malformed page, stalled or looping cursor
 ├── StoreError                     wraps sqlite3 / psycopg errors
 ├── CheckpointError                checkpoint inconsistent with the stored data
+├── TargetBusyError                another run writes into the same target (exit 75)
 └── RecordError                    the emulated account refused a write (a request's body)
     ├── RecordInvalidError         the server answers 422 RecordInvalid with these details
     └── RecordNotFoundError        the server answers 404 RecordNotFound
@@ -42,6 +43,7 @@ __all__ = [
     "RecordNotFoundError",
     "ServerError",
     "StoreError",
+    "TargetBusyError",
     "TransportError",
     "ZendeskEventsError",
 ]
@@ -147,6 +149,39 @@ class StoreError(ZendeskEventsError):
 
 class CheckpointError(ZendeskEventsError):
     """The stored cursor contradicts the stored data or the requested run."""
+
+
+class TargetBusyError(ZendeskEventsError):
+    """Another sync holds the target (a store, a schema, a JSON Lines file): two writers would
+    interleave pages and move each other's cursors, so the second one stops before writing.
+
+    The hold dies with its process (a file lock, a PostgreSQL session lock), so there is never
+    a stale lock to clear by hand. Exit code 75 (``EX_TEMPFAIL``): try again once it ended.
+
+    Args:
+        message: one line for a human, naming the holder.
+        target: the target, passwords hidden.
+        pid: the holder's process id, if known.
+        host: the holder's host name, if known.
+        since: when the holder took the target (ISO 8601 UTC), if known.
+    """
+
+    exit_code: ClassVar[int] = 75
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        target: str,
+        pid: int | None = None,
+        host: str | None = None,
+        since: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.target = target
+        self.pid = pid
+        self.host = host
+        self.since = since
 
 
 class RecordError(ZendeskEventsError):

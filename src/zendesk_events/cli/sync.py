@@ -168,6 +168,10 @@ def command(
     any point (Ctrl-C finishes the current page) and the next run continues without losing or
     repeating an event. Ticket metric events are read again 30 minutes behind the cursor on
     every run: Zendesk writes some of them late, back-dated (see --lookback).
+
+    One run writes into a target at a time (--follow holds it for its whole life): a second
+    one into the same --to stops before writing, naming the first (pid, host, since when),
+    with exit code 75.
     """
     try:
         source = SourceSettings.resolve(os.environ, **source_flags)
@@ -184,6 +188,7 @@ def command(
         cleanup.callback(client.close)
         sink = open_sink(target)
         cleanup.callback(sink.close)
+        sink.claim()  # held across both runs below, before any cursor is read
         stop = cleanup.enter_context(_stop_on_signals())
         cleanup.enter_context(progress)
         args: dict[str, Any] = {

@@ -18,6 +18,14 @@ from zendesk_events.store.live import LiveRow, LiveStore
 from zendesk_events.store.ratelimits import RateWindows
 from zendesk_events.store.schema import migrate
 from zendesk_events.store.state import LateTally, StateStore, StreamState
+from zendesk_events.store.targetlock import (
+    LOCK_SUFFIX,
+    AdvisoryLock,
+    FileLock,
+    Holder,
+    TargetLock,
+    lock_for,
+)
 from zendesk_events.store.tickets import TicketPage, TicketStore
 from zendesk_events.store.users import (
     ROLES,
@@ -31,12 +39,16 @@ from zendesk_events.store.users import (
 
 __all__ = [
     "DEFAULT_DB",
+    "LOCK_SUFFIX",
     "ROLES",
     "AccountStore",
+    "AdvisoryLock",
     "AnalysisStore",
     "CursorPage",
     "Database",
     "EventStore",
+    "FileLock",
+    "Holder",
     "LateTally",
     "LiveRow",
     "LiveStore",
@@ -50,6 +62,7 @@ __all__ = [
     "Store",
     "StoredPage",
     "StreamState",
+    "TargetLock",
     "TicketPage",
     "TicketStore",
     "Transaction",
@@ -98,6 +111,11 @@ class Store:
     def url(self) -> str:
         """The database URL with any password hidden."""
         return self.db.display_url
+
+    def writer_lock(self) -> TargetLock | None:
+        """A new, not yet acquired, hold on this store for one writer (a sync): see
+        :mod:`~zendesk_events.store.targetlock`. None for ``:memory:``."""
+        return lock_for(self.db)
 
     def close(self) -> None:
         self.db.close()

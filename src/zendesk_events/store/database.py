@@ -117,6 +117,40 @@ class Database:
         """The URL without its password."""
         return redact_url(self.url)
 
+    @property
+    def file_path(self) -> Path | None:
+        """The SQLite file, symlinks resolved (None for PostgreSQL and ``:memory:``): what a
+        lock beside it must be named after, however the path was spelt."""
+        if self.dialect != "sqlite" or self._target == ":memory:":
+            return None
+        return Path(self._target).expanduser().resolve()
+
+    def connect_apart(self, *, application_name: str) -> Any:
+        """PostgreSQL only: a connection of its own (autocommit), outside the per-thread ones,
+        for a hold that lasts as long as its session (an advisory lock); the caller closes it.
+
+        Args:
+            application_name: how the session shows in ``pg_stat_activity`` (at most 63
+                bytes are kept).
+
+        Raises:
+            StoreError: it cannot connect.
+        """
+        if self.dialect != "postgresql":
+            raise StoreError("a session apart is PostgreSQL only")
+        import psycopg
+
+        try:
+            return psycopg.connect(
+                self._target,
+                autocommit=True,
+                connect_timeout=10,
+                client_encoding="UTF8",
+                application_name=application_name,
+            )
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open database {self.display_url}: {_reason(exc)}") from exc
+
     def _connect(self) -> Any:
         conn: Any
         try:

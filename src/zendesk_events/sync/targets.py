@@ -29,6 +29,9 @@ def open_sink(target: str = DEFAULT_TARGET, *, create: bool = True) -> Sink:
         target: one of the above.
         create: create a missing SQLite/JSON Lines file; False (for ``status``) raises instead.
 
+    Nothing is locked yet: a writer claims the target (:meth:`Sink.claim`, done by
+    :func:`~zendesk_events.sync.run_sync`), a reader (``status``) does not.
+
     Raises:
         ConfigError: ``create`` is False and ``target`` does not exist, or stdout was asked
             for without ``create``.
