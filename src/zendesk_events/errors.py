@@ -3,6 +3,7 @@
 ```
 ZendeskEventsError                 exit code 1 unless stated
 ├── ConfigError                    missing/invalid settings or arguments (exit 2)
+│   └── ForeignStoreError          the database holds another application's tables
 ├── ApiError                       a Zendesk(-compatible) server said no: status + error body
 │   ├── AuthenticationError        401: wrong email, password or token
 │   ├── PermissionDeniedError      403: the user is not an admin
@@ -33,6 +34,7 @@ __all__ = [
     "AuthenticationError",
     "CheckpointError",
     "ConfigError",
+    "ForeignStoreError",
     "InvalidRequestError",
     "NotFoundError",
     "PaginationError",
@@ -75,6 +77,22 @@ class ConfigError(ZendeskEventsError):
     """Settings or arguments are missing or invalid; nothing was attempted."""
 
     exit_code: ClassVar[int] = 2
+
+
+class ForeignStoreError(ConfigError):
+    """The database holds another application's tables and no store of ours.
+
+    Raised before anything is written (not even our schema table): adding a dozen tables to
+    someone else's database is a choice its owner makes, with ``allow_foreign_tables``.
+
+    Args:
+        message: one line for a human, saying how to go on.
+        tables: some of the tables found there.
+    """
+
+    def __init__(self, message: str, *, tables: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.tables = tables
 
 
 class ApiError(ZendeskEventsError):

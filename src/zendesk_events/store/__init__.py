@@ -16,7 +16,7 @@ from zendesk_events.store.eventstore import (
 from zendesk_events.store.indexes import LookupIndexes
 from zendesk_events.store.live import LiveRow, LiveStore
 from zendesk_events.store.ratelimits import RateWindows
-from zendesk_events.store.schema import migrate
+from zendesk_events.store.schema import migrate, refuse_foreign
 from zendesk_events.store.state import LateTally, StateStore, StreamState
 from zendesk_events.store.targetlock import (
     LOCK_SUFFIX,
@@ -127,17 +127,23 @@ class Store:
         self.close()
 
 
-def open_store(url: str = DEFAULT_DB) -> Store:
+def open_store(url: str = DEFAULT_DB, *, allow_foreign_tables: bool = False) -> Store:
     """Open (creating and migrating as needed) the store at ``url``.
 
     Args:
         url: a SQLite file path (or ``sqlite:///path``) or ``postgresql://…``.
+        allow_foreign_tables: add our tables to a database that holds another application's
+            (refused by default, before anything is written; see :func:`~zendesk_events.
+            store.schema.refuse_foreign`). A SQLite file is switched to WAL mode.
 
     Raises:
+        ForeignStoreError: the database holds other tables and no store of ours.
         StoreError: cannot open or migrate.
     """
     db = Database(url)
     try:
+        if not allow_foreign_tables:
+            refuse_foreign(db)
         migrate(db)
     except BaseException:
         db.close()
