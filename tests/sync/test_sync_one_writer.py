@@ -19,8 +19,10 @@ from typing import Any
 import orjson
 import psycopg
 import pytest
+from click.testing import CliRunner
 from synckit import assert_same_events, jsonl_items, run_cli, served_items
 
+from zendesk_events.cli import cli
 from zendesk_events.errors import StoreError, TargetBusyError
 from zendesk_events.store import Store, open_store, targetlock
 from zendesk_events.sync import open_sink, run_sync
@@ -211,3 +213,17 @@ def test_a_hold_lost_behind_the_writers_back_stops_it(
             run_sync(client, sink, streams=list(STREAMS), since=0)
     finally:
         sink.close()
+
+
+def test_status_and_analyze_go_on_while_a_sync_holds_the_store(store_url: str) -> None:
+    """Only a second sync is stopped: `analyze` writes its own tables in short transactions
+    (and its fingerprints take in what the sync adds meanwhile), so a `sync --follow` that
+    holds the store for days never keeps a report from being made."""
+    holder = open_sink(store_url)
+    holder.claim()
+    try:
+        for args in (["status", "--to", store_url], ["analyze", "--to", store_url]):
+            result = CliRunner().invoke(cli, args, catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+    finally:
+        holder.close()
