@@ -11,15 +11,13 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from synckit import run_cli
+from synckit import run_cli, wait_caught_up
 
 from zendesk_events.store import Store
-from zendesk_events.sync import open_sink
 
 EXPECTED = {
     "out.db": {"out.db", "out.db-wal", "out.db-shm", "out.db.sync-lock"},
@@ -29,18 +27,6 @@ EXPECTED = {
 
 def _modes(folder: Path) -> dict[str, str]:
     return {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in folder.iterdir()}
-
-
-def _caught_up(target: str) -> bool:
-    try:
-        sink = open_sink(target, create=False)
-    except Exception:  # nothing committed yet
-        return False
-    try:
-        streams = sink.status().streams
-    finally:
-        sink.close()
-    return len(streams) == 2 and all(s.caught_up for s in streams)
 
 
 @pytest.mark.slow
@@ -56,11 +42,7 @@ def test_sync_creates_owner_only_files_under_a_permissive_umask(
         args = src.cli_args(target, "--follow", "--poll-interval", "0.2")
         proc = run_cli(args, env=env, umask=0o022)
         try:
-            deadline = time.monotonic() + 60
-            while not _caught_up(target):
-                assert proc.poll() is None, proc.communicate()[1].decode()
-                assert time.monotonic() < deadline, "the sync did not catch up"
-                time.sleep(0.05)
+            wait_caught_up(proc, target)
             running = _modes(folder)
             proc.send_signal(signal.SIGTERM)
             _, err = proc.communicate(timeout=30)

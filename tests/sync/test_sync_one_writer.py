@@ -20,7 +20,7 @@ import orjson
 import psycopg
 import pytest
 from click.testing import CliRunner
-from synckit import assert_same_events, jsonl_items, run_cli, served_items
+from synckit import assert_same_events, jsonl_items, run_cli, served_items, wait_caught_up
 
 from zendesk_events.cli import cli
 from zendesk_events.errors import StoreError, TargetBusyError
@@ -43,18 +43,6 @@ def _total(source: Store) -> int:
     return sum(source.events.counts()[s] for s in STREAMS)
 
 
-def _caught_up(target: str) -> bool:
-    try:
-        sink = open_sink(target, create=False)
-    except Exception:  # nothing committed yet
-        return False
-    try:
-        streams = sink.status().streams
-    finally:
-        sink.close()
-    return len(streams) == 2 and all(s.caught_up for s in streams)
-
-
 def _assert_every_item_once(source: Store, target: str) -> None:
     if target.endswith(".jsonl"):
         data = Path(target).read_bytes()
@@ -75,11 +63,17 @@ def _lock_file(target: str) -> Path | None:
     return None if "://" in target else Path(target + ".sync-lock")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> str:
+def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.send_signal(signal.SIGTERM)  # as Ctrl-C: stops after the page in hand
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err.decode()
-    return err.decode()
+
+
+def _sync_once(args: list[str], env: dict[str, str]) -> None:
+    """A plain run after the holder ended: it takes the target and finishes."""
+    proc = run_cli(args, env=env)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
 
 
 @pytest.mark.slow
@@ -108,11 +102,7 @@ def test_two_syncs_started_together_one_runs_the_other_names_it(
             lock = _lock_file(target)
             if lock is not None:
                 assert lock.exists() and lock.stat().st_mode & 0o077 == 0
-            deadline = time.monotonic() + 60
-            while not _caught_up(target):
-                assert winner.poll() is None, winner.communicate()[1].decode()
-                assert time.monotonic() < deadline, "the winner did not catch up"
-                time.sleep(0.05)
+            wait_caught_up(winner, target)
             _stop(winner)
         finally:
             for p in procs:
@@ -121,10 +111,7 @@ def test_two_syncs_started_together_one_runs_the_other_names_it(
                     p.communicate()
         if lock is not None:
             assert not lock.exists()  # released: the holder removes it
-        # once the holder ended, the next run takes the target and has nothing to add
-        again = run_cli(src.cli_args(target), env=env)
-        _, err = again.communicate(timeout=60)
-        assert again.returncode == 0, err.decode()
+        _sync_once(src.cli_args(target), env)  # nothing left to add
     _assert_every_item_once(source_store, target)
 
 
@@ -136,19 +123,13 @@ def test_the_hold_dies_with_a_killed_sync(
     with serve_source(source_store, page_limit=40) as src:
         env = {**os.environ, "ZENDESK_API_TOKEN": src.token}
         first = run_cli(src.cli_args(target, "--follow", "--poll-interval", "0.2"), env=env)
-        deadline = time.monotonic() + 60
-        while not _caught_up(target):
-            assert first.poll() is None, first.communicate()[1].decode()
-            assert time.monotonic() < deadline, "the sync did not catch up"
-            time.sleep(0.05)
+        wait_caught_up(first, target)
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=30)
         lock = _lock_file(target)
         if lock is not None:
             assert lock.exists()  # left behind by the kill, naming a dead process
-        again = run_cli(src.cli_args(target), env=env)
-        _, err = again.communicate(timeout=60)
-        assert again.returncode == 0, err.decode()
+        _sync_once(src.cli_args(target), env)
         if lock is not None:
             assert not lock.exists()
     _assert_every_item_once(source_store, target)

@@ -294,7 +294,6 @@ class AdvisoryLock(TargetLock):
         super().__init__(db.display_url)
         self.db = db
         self._conn: Any = None
-        self._schema: str | None = None
 
     @property
     def held(self) -> bool:
@@ -308,7 +307,6 @@ class AdvisoryLock(TargetLock):
         try:
             schema = self._run(conn, "SELECT current_schema()")[0][0]
             key = _schema_key(schema)
-            self._schema = schema
             if schema is not None:
                 self.target = f"{self.db.display_url} (schema {schema})"
             for _ in range(3):
