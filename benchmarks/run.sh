@@ -13,3 +13,4 @@ python bench_sync.py "$@"
 python bench_analysis.py "$@"
 python bench_writes.py "$@"
 python bench_auth.py
+python bench_client.py

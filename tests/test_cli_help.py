@@ -11,7 +11,9 @@ from zendesk_events.cli import cli
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out = []
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
         out.append((*prefix, name))
         if isinstance(cmd, click.Group):
             out.extend(_commands(cmd, (*prefix, name)))
@@ -19,10 +21,11 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
 
 
 def _resolve(path: tuple[str, ...]) -> click.Command:
-    cmd: click.Command = cli
+    cmd: click.Command | None = cli
     for part in path:
         assert isinstance(cmd, click.Group)
-        cmd = cmd.commands[part]
+        cmd = cmd.get_command(click.Context(cmd), part)
+    assert cmd is not None
     return cmd
 
 

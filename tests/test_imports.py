@@ -14,15 +14,16 @@ PKG = Path(__file__).resolve().parent.parent / "src" / "zendesk_events"
 # package -> the packages of ours it may import (besides itself)
 ALLOWED = {
     "errors": set(),
+    "extras": {"errors"},
     "timeutil": {"errors"},
     "config": set(),
     "events": {"timeutil", "errors"},
     "checkpoint": {"events", "timeutil", "errors"},
     "client": {"events", "checkpoint", "errors", "timeutil", "config"},
-    "store": {"events", "checkpoint", "errors", "timeutil", "config"},
+    "store": {"events", "checkpoint", "errors", "timeutil", "config", "extras"},
     "emulator": {"store", "events", "errors", "timeutil", "config"},
-    "server": {"store", "events", "errors", "timeutil", "config"},
-    "report": {"store", "events", "errors", "timeutil", "config"},
+    "server": {"store", "events", "errors", "timeutil", "config", "extras"},
+    "report": {"store", "events", "errors", "timeutil", "config", "extras"},
     "sync": {"client", "store", "events", "checkpoint", "errors", "timeutil", "config"},
 }
 
@@ -54,11 +55,34 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
         assert not bad, f"{f.relative_to(PKG)} imports {sorted(bad)}"
 
 
-def test_client_import_pulls_no_server_or_database_driver() -> None:
-    code = (
-        "import sys, zendesk_events.client\n"
-        "heavy = {'fastapi', 'uvicorn', 'psycopg', 'sqlalchemy', 'starlette'} & set(sys.modules)\n"
-        "print(sorted(heavy))\n"
-    )
+def python_prints(*lines: str) -> list[str]:
+    """What a fresh interpreter running ``lines`` prints, line by line."""
+    code = "\n".join(lines)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    return out.stdout.splitlines()
+
+
+def test_client_import_pulls_no_server_or_database_driver() -> None:
+    assert python_prints(
+        "import sys, zendesk_events.client",
+        "heavy = {'fastapi', 'uvicorn', 'psycopg', 'sqlalchemy', 'starlette'} & set(sys.modules)",
+        "print(sorted(heavy))",
+    ) == ["[]"]
+
+
+def test_the_console_script_import_loads_nothing_before_main() -> None:
+    # The command's window before its Ctrl-C handling: the console script's one import.
+    assert python_prints(
+        "import sys; before = set(sys.modules)",
+        "from zendesk_events.cli import main",
+        "print(sorted(set(sys.modules) - before))",
+    ) == ["['__future__', 'zendesk_events', 'zendesk_events.cli']"]
+
+
+def test_the_library_import_is_lazy_but_complete() -> None:
+    assert python_prints(
+        "import sys, zendesk_events",
+        "print(sorted(m for m in sys.modules if m.startswith('zendesk_events')))",
+        "print(zendesk_events.ZendeskClient.__name__, zendesk_events.__version__ != '')",
+        "print(sorted(set(zendesk_events.__all__) - set(dir(zendesk_events))))",
+    ) == ["['zendesk_events']", "ZendeskClient True", "[]"]

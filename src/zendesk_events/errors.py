@@ -3,7 +3,8 @@
 ```
 ZendeskEventsError                 exit code 1 unless stated
 ├── ConfigError                    missing/invalid settings or arguments (exit 2)
-│   └── ForeignStoreError          the database holds another application's tables
+│   ├── ForeignStoreError          the database holds another application's tables
+│   └── MissingExtraError          an optional dependency is not installed: names the extra
 ├── ApiError                       a Zendesk(-compatible) server said no: status + error body
 │   ├── AuthenticationError        401: wrong email, password or token
 │   ├── PermissionDeniedError      403: the user is not an admin
@@ -12,6 +13,7 @@ ZendeskEventsError                 exit code 1 unless stated
 │   ├── RateLimitedError           429, carries retry_after                     retriable
 │   └── ServerError                5xx                                          retriable
 ├── TransportError                 connection refused/reset, timeout, DNS       retriable
+├── ResponseTooLargeError          a response body over the client's size limit (not read on)
 ├── PaginationError                malformed page, stalled or looping cursor
 ├── StoreError                     wraps sqlite3 / psycopg errors
 ├── CheckpointError                checkpoint inconsistent with the stored data
@@ -36,6 +38,7 @@ __all__ = [
     "ConfigError",
     "ForeignStoreError",
     "InvalidRequestError",
+    "MissingExtraError",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
@@ -43,6 +46,7 @@ __all__ = [
     "RecordError",
     "RecordInvalidError",
     "RecordNotFoundError",
+    "ResponseTooLargeError",
     "ServerError",
     "StoreError",
     "TargetBusyError",
@@ -93,6 +97,29 @@ class ForeignStoreError(ConfigError):
     def __init__(self, message: str, *, tables: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.tables = tables
+
+
+class MissingExtraError(ConfigError):
+    """Something needs an optional dependency that is not installed.
+
+    A plain ``pip install zendesk-events`` brings the client, the sync into SQLite and JSON
+    Lines, seeding and analysis; serving, PostgreSQL and the HTML report each need an extra.
+    The message names the exact ``pip install`` to run.
+
+    Args:
+        extra: the extra to install (``server``, ``postgres``, ``report``).
+        purpose: what needs it, e.g. ``zendesk-events serve``.
+        module: the module that is missing.
+    """
+
+    def __init__(self, extra: str, purpose: str, module: str) -> None:
+        super().__init__(
+            f"{purpose} needs the {extra!r} extra ({module} is not installed): "
+            f"pip install 'zendesk-events[{extra}]'"
+        )
+        self.extra = extra
+        self.purpose = purpose
+        self.module = module
 
 
 class ApiError(ZendeskEventsError):
@@ -155,6 +182,42 @@ class TransportError(ZendeskEventsError):
     """The request never got an answer (refused, reset, timed out)."""
 
     retriable: ClassVar[bool] = True
+
+
+class ResponseTooLargeError(ZendeskEventsError):
+    """A response body passed the client's size limit; the client stopped reading it.
+
+    Not retriable: the same request would bring the same body. Nothing of that response is
+    stored (the page it held is never handed to the sync).
+
+    Args:
+        url: the request URL (never credentials).
+        limit: the limit in bytes (``max_response_bytes``).
+        what: which count passed it: ``declared`` (``Content-Length``, before reading),
+            ``received`` (bytes on the wire) or ``decoded`` (after gzip/deflate).
+    """
+
+    def __init__(self, url: str, limit: int, what: str) -> None:
+        how = {
+            "declared": "its Content-Length says more",
+            "received": "more bytes arrived",
+            "decoded": "it inflates to more",
+        }.get(what, what)
+        super().__init__(
+            f"the response from {url} is over the {_size(limit)} limit on responses ({how}); "
+            "stopped reading it. If the server's pages really are this large, raise the limit "
+            "(sync --max-response-mb)"
+        )
+        self.url = url
+        self.limit = limit
+        self.what = what
+
+
+def _size(n: int) -> str:
+    """``64 MiB``, ``1.5 MiB``, ``300 bytes``: a byte count for a message."""
+    if n < 1024 * 1024:
+        return f"{n:,} bytes"
+    return f"{n / (1024 * 1024):g} MiB"
 
 
 class PaginationError(ZendeskEventsError):

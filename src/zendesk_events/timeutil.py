@@ -11,6 +11,8 @@ from typing import Protocol
 from zendesk_events.errors import ConfigError
 
 __all__ = [
+    "MAX_EPOCH",
+    "MAX_SPAN",
     "Clock",
     "FakeClock",
     "SystemClock",
@@ -19,6 +21,15 @@ __all__ = [
     "parse_since",
     "parse_span",
 ]
+
+
+MAX_EPOCH = 253_402_300_799
+"""9999-12-31T23:59:59Z, the last second an ISO time (and :func:`epoch_to_iso`) can write.
+A later one is a typo, and would overflow a 64-bit integer or the platform's ``time_t`` on the
+way (``--since 9223372036854775808`` printed a 35-line traceback)."""
+
+MAX_SPAN = 100 * 365 * 86400
+"""The longest span :func:`parse_span` takes (100 years): more reaches before 1970."""
 
 
 class Clock(Protocol):
@@ -97,25 +108,33 @@ def parse_since(value: str, *, now: float | None = None) -> int:
     ``2024-01-31T08:00:00Z``) or a span back from now (``90s``, ``15m``, ``12h``, ``30d``, ``2w``).
 
     Raises:
-        ConfigError: the value is none of those, or lies before 1970.
+        ConfigError: the value is none of those, or lies before 1970 or after 9999.
     """
     text = value.strip()
     current = time.time() if now is None else now
     if re.fullmatch(r"-?\d+", text):
         seconds = int(text)
     elif match := _RELATIVE.match(text):
-        seconds = int(current - int(match.group(1)) * _UNITS[match.group(2)])
+        seconds = int(current) - int(match.group(1)) * _UNITS[match.group(2)]
     else:
         try:
             seconds = iso_to_epoch(text)
-        except ValueError:
+        except (ValueError, OverflowError):  # and year 10000 once an offset is applied
             raise ConfigError(
-                f"cannot read time {value!r}: use epoch seconds, an ISO date/time "
+                f"cannot read time {_short(value)!r}: use epoch seconds, an ISO date/time "
                 "(2024-01-31 or 2024-01-31T08:00:00Z) or a span such as 30d, 12h, 15m"
             ) from None
     if seconds < 0:
-        raise ConfigError(f"time {value!r} is before 1970")
+        raise ConfigError(f"time {_short(value)!r} is before 1970")
+    if seconds > MAX_EPOCH:
+        raise ConfigError(f"time {_short(value)!r} is after the year 9999")
     return seconds
+
+
+def _short(value: str) -> str:
+    """``value``, or its first 40 characters and an ellipsis (a message stays one line)."""
+    text = value.strip()
+    return text if len(text) <= 40 else text[:40] + "..."
 
 
 def parse_span(value: str) -> int:
@@ -123,11 +142,17 @@ def parse_span(value: str) -> int:
     ``30m``, ``2h``, ``1d``.
 
     Raises:
-        ConfigError: the value is none of those.
+        ConfigError: the value is none of those, or longer than 100 years.
     """
     text = value.strip()
     if re.fullmatch(r"\d+", text):
-        return int(text)
-    if match := _RELATIVE.match(text):
-        return int(match.group(1)) * _UNITS[match.group(2)]
-    raise ConfigError(f"cannot read span {value!r}: use seconds or a span such as 90s, 30m, 2h")
+        seconds = int(text)
+    elif match := _RELATIVE.match(text):
+        seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    else:
+        raise ConfigError(
+            f"cannot read span {_short(value)!r}: use seconds or a span such as 90s, 30m, 2h"
+        )
+    if seconds > MAX_SPAN:
+        raise ConfigError(f"span {_short(value)!r} is longer than 100 years")
+    return seconds

@@ -106,7 +106,7 @@ def test_report_without_plotly_says_which_extra_to_install(store_path: str, tmp_
     )
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "error: the report needs Plotly, which is not installed: "
+        "error: zendesk-events report needs the 'report' extra (plotly is not installed): "
         "pip install 'zendesk-events[report]'"
     )
     assert not (tmp_path / "r").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -139,3 +140,38 @@ def test_long_run_at_the_limit_sees_no_429() -> None:
     assert requests > 200
     assert {w.reason for w in waits} == {"pacing"}
     assert len(waits) == -(-requests // 10) - 1  # one wait per spent window, none at the end
+
+
+def test_429s_saying_retry_after_0_wait_at_least_a_second_doubling() -> None:
+    clock = FakeClock()
+    script = Script(*[_429("0")] * 8, ok_page(), _429("0"), ok_page())
+    with make_client(script, clock=clock) as client:
+        client.fetch_page("ticket_events", 1000)
+        client.fetch_page("ticket_events", 1000)
+    # 1, 2, 4 ... up to a minute; a success starts the count again
+    assert clock.slept == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 1.0]
+
+
+def test_the_floor_never_shortens_a_longer_retry_after() -> None:
+    clock = FakeClock()
+    script = Script(_429("0"), _429("0.5"), _429("30"), _429("0"), ok_page())
+    with make_client(script, clock=clock) as client:
+        client.fetch_page("ticket_events", 1000)
+    assert clock.slept == [1.0, 2.0, 30.0, 8.0]
+
+
+def test_a_real_server_answering_429_retry_after_0_is_asked_about_once_a_second_or_less() -> None:
+    from hostile import hostile_server
+    from zendesk_events.client import ZendeskClient
+
+    with hostile_server() as server:
+        client = ZendeskClient(
+            base_url=f"{server.url}/429", email="a@example.com", token="t", max_rate_limited=2
+        )
+        t0 = time.monotonic()
+        with client, pytest.raises(RateLimitedError, match="after 3 attempts"):
+            client.fetch_page("ticket_events", 1000)
+        seconds = time.monotonic() - t0
+    assert server.limited == 3  # the first request, then after 1 s and 2 s more
+    assert seconds >= 3.0
+    assert server.limited / seconds <= 1.0  # was 21 requests in 0.8 s

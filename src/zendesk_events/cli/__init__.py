@@ -1,65 +1,47 @@
-"""The ``zendesk-events`` command: a thin skin over the library that owns exit codes.
+"""The ``zendesk-events`` command (the group and its commands: :mod:`zendesk_events.cli.app`).
 
-Each command lives in its own module and only parses options, calls the library and renders.
-The one ``except ZendeskEventsError`` edge is :class:`_Group.invoke`: a library error becomes one
-line on stderr and the error's ``exit_code``; never a traceback.
+This module is what the console script imports before anything else, so it imports nothing:
+until :func:`main` runs, a Ctrl-C would print a ``KeyboardInterrupt`` traceback (it did, 12
+times in 60, while the command's imports ran). :func:`main` imports the rest inside its handler.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import sys
 
-import click
-
-from zendesk_events.errors import ZendeskEventsError
+TYPE_CHECKING = False  # not typing's: see zendesk_events/__init__.py
+if TYPE_CHECKING:
+    from zendesk_events.cli.app import cli
 
 __all__ = ["cli", "main"]
 
-
-class _Group(click.Group):
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ZendeskEventsError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="zendesk-events")
-def cli() -> None:
-    """Export, mirror and emulate Zendesk's incremental ticket event export.
-
-    \b
-    Typical use:
-      zendesk-events sync --subdomain acme --email me@acme.com --token T
-          export into ./zendesk-events.db (resumes where the last run stopped)
-      zendesk-events serve --db zendesk-events.db
-          serve that store back through Zendesk's API (a mirror)
-      zendesk-events seed --db demo.db --tickets 200
-          fill a store with a realistic demo history (an emulator)
-      zendesk-events report --to zendesk-events.db --out report.html
-          analyse the store and write an HTML report of it
-    """
-
-
-def _register() -> None:
-    from zendesk_events.cli import analyze, report, seed, serve, status, sync, users
-
-    for module in (seed, serve, status, sync, users, analyze, report):
-        cli.add_command(module.command)
-
-
-_register()
+INTERRUPTED = 130
+"""Exit code after Ctrl-C: 128 + SIGINT, as a shell reports a process stopped by it."""
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli.main(prog_name="zendesk-events")
+    """Console-script entry point: runs the command; Ctrl-C at any moment is one line,
+    "interrupted", and exit 130 (a command that stops cleanly on it, as ``sync`` after its
+    current page and ``serve``, exits 0)."""
+    try:
+        try:
+            from zendesk_events.cli.app import cli
+
+            cli.main(prog_name="zendesk-events")
+        finally:
+            # Whatever happens next is the process ending: a Ctrl-C now could only interrupt
+            # the interpreter's shutdown (joining threads), which prints a traceback.
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(INTERRUPTED)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+def __getattr__(name: str) -> object:
+    if name == "cli":
+        from zendesk_events.cli.app import cli
+
+        return cli
+    raise AttributeError(f"module 'zendesk_events.cli' has no attribute {name!r}")

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
+from zendesk_events.cli.params import Time
 from zendesk_events.errors import ConfigError
 from zendesk_events.store import DEFAULT_DB, Store, open_store, redact_url
 from zendesk_events.store.analysis import AnalysisRun
-from zendesk_events.timeutil import epoch_to_iso, parse_since
+from zendesk_events.timeutil import epoch_to_iso
 
 
 def open_existing_store(target: str) -> Store:
@@ -62,7 +63,8 @@ def describe(run: AnalysisRun, store: str) -> list[str]:
     "target",
     default=DEFAULT_DB,
     show_default=True,
-    help="The store to analyse: SQLite path or postgresql:// URL (as given to sync --to).",
+    help="The store to analyse: SQLite path or postgresql:// URL (as given to sync --to; "
+    "PostgreSQL needs the postgres extra).",
 )
 @click.option(
     "--full",
@@ -73,11 +75,12 @@ def describe(run: AnalysisRun, store: str) -> list[str]:
     "--as-of",
     "as_of",
     default=None,
+    type=Time(),
     help="Judge SLA breaches as of this time: epoch seconds, ISO date/time or a span back "
     "from now (2h). Default: until when the store knows the metric stream (when the last sync "
     "caught up, or its cursor while it catches up); now for a store no sync filled.",
 )
-def command(target: str, full: bool, as_of: str | None) -> None:
+def command(target: str, full: bool, as_of: int | None) -> None:
     """Build or update the analysis tables from the stored events.
 
     \b
@@ -92,9 +95,8 @@ def command(target: str, full: bool, as_of: str | None) -> None:
     Incremental: only tickets whose events changed since the last run are rebuilt (late
     metric events and breaches turned deleted included); the result equals a full rebuild.
     """
-    when = None if as_of is None else parse_since(as_of)
     with open_existing_store(target) as store:
         with progress_bar("analysing tickets") as progress:
-            run = store.analysis.update(full=full, as_of=when, progress=progress)
+            run = store.analysis.update(full=full, as_of=as_of, progress=progress)
         for line in describe(run, store.url):
             click.echo(line)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 
 from zendesk_events.cli.analyze import describe, open_existing_store, progress_bar
+from zendesk_events.cli.params import Time
 from zendesk_events.errors import ConfigError
+from zendesk_events.extras import require
 from zendesk_events.report import render_report, write_report
 from zendesk_events.store import DEFAULT_DB
-from zendesk_events.timeutil import epoch_to_iso, parse_since
+from zendesk_events.timeutil import epoch_to_iso
 
 
 @click.command("report")
@@ -20,7 +20,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     "target",
     default=DEFAULT_DB,
     show_default=True,
-    help="The store to report on: SQLite path or postgresql:// URL.",
+    help="The store to report on: SQLite path or postgresql:// URL (the postgres extra).",
 )
 @click.option(
     "--out",
@@ -31,12 +31,14 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
 @click.option(
     "--since",
     default=None,
+    type=Time(),
     help="Start of the period: epoch seconds, ISO date/time or a span back from now (30d). "
     "Default: the first stored event.",
 )
 @click.option(
     "--until",
     default=None,
+    type=Time(),
     help="End of the period (exclusive), in the same forms. Default: just after the last "
     "stored ticket event.",
 )
@@ -46,7 +48,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     is_flag=True,
     help="Use the analysis tables as they are instead of bringing them up to date first.",
 )
-def command(target: str, out: str, since: str | None, until: str | None, no_analyze: bool) -> None:
+def command(target: str, out: str, since: int | None, until: int | None, no_analyze: bool) -> None:
     """Write an HTML report of what changed, when, by whom, and the SLAs.
 
     One file with everything inline (it opens offline): ticket events per day by channel,
@@ -56,9 +58,8 @@ def command(target: str, out: str, since: str | None, until: str | None, no_anal
     The analysis tables are first brought up to date (as `analyze` does, incrementally).
     Needs Plotly: pip install 'zendesk-events[report]'.
     """
-    now = time.time()
-    lo = None if since is None else parse_since(since, now=now)
-    hi = None if until is None else parse_since(until, now=now)
+    require("report", "zendesk-events report")
+    lo, hi = since, until
     if lo is not None and hi is not None and hi <= lo:
         raise ConfigError(
             f"--until ({epoch_to_iso(hi)}) must be after --since ({epoch_to_iso(lo)})"

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import click
 
+from zendesk_events.cli.params import INT64, Time
 from zendesk_events.emulator import (
     DEFAULT_ADMIN_EMAIL,
     DEFAULT_ADMIN_PASSWORD,
@@ -20,7 +21,7 @@ from zendesk_events.emulator import (
 )
 from zendesk_events.errors import ConfigError
 from zendesk_events.store import DEFAULT_DB, open_store
-from zendesk_events.timeutil import epoch_to_iso, parse_since
+from zendesk_events.timeutil import epoch_to_iso
 
 
 @click.command("seed")
@@ -28,7 +29,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     "--db",
     default=DEFAULT_DB,
     show_default=True,
-    help="Store to fill: SQLite path or postgresql:// URL.",
+    help="Store to fill: SQLite path or postgresql:// URL (the postgres extra).",
 )
 @click.option(
     "--tickets",
@@ -47,7 +48,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
 @click.option(
     "--seed",
     "seed",
-    type=int,
+    type=INT64,
     default=1,
     show_default=True,
     help="Random seed: the same options give the same history.",
@@ -55,6 +56,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
 @click.option(
     "--end",
     default=None,
+    type=Time(),
     help="End of the period: epoch seconds or ISO time (default: now, floored to the minute).",
 )
 @click.option(
@@ -106,7 +108,7 @@ def command(
     tickets: int,
     days: float,
     seed: int,
-    end: str | None,
+    end: int | None,
     late_share: float,
     late_minutes: str,
     admin_email: str | None,
@@ -130,9 +132,9 @@ def command(
     public demo admin, for a demo on your own machine. A store that holds events already is
     refused unless --append, a database of another application unless --allow-foreign-tables.
     """
-    validate_arguments(tickets, days)
+    validate_arguments(tickets, days, end)
     late = LateArrival.parse(late_share, late_minutes)
-    now = None if end is None else parse_since(end)
+    now = end
     if demo_admin and (admin_email or admin_password):
         raise ConfigError("--demo-admin creates the demo admin: leave out --admin-email/-password")
     if bool(admin_email) != bool(admin_password):

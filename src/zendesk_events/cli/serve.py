@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from zendesk_events.cli.params import INT64, FiniteFloat, HttpUrl, Time
 from zendesk_events.config import ServerSettings
 from zendesk_events.emulator import DEFAULT_LATE_ARRIVAL, MAX_RATE, LateArrival
+from zendesk_events.extras import require
 from zendesk_events.store import DEFAULT_DB, open_store, redact_url
-from zendesk_events.timeutil import epoch_to_iso, parse_since
+from zendesk_events.timeutil import epoch_to_iso
 
 
 @click.command("serve")
@@ -15,7 +17,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     "--db",
     default=DEFAULT_DB,
     show_default=True,
-    help="Store to serve (SQLite path or postgresql:// URL).",
+    help="Store to serve (SQLite path or postgresql:// URL, which needs the postgres extra).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
@@ -37,7 +39,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     "--export-rate-limit",
     default=10,
     show_default=True,
-    type=click.IntRange(0),
+    type=click.IntRange(0, 1_000_000),
     help="Export requests per window (Zendesk: 10; 30 with the High Volume add-on; "
     "0 = off, for a mirror).",
 )
@@ -45,21 +47,21 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     "--export-rate-window",
     default=60,
     show_default=True,
-    type=click.IntRange(1),
+    type=click.IntRange(1, 86_400),
     help="Seconds of the export rate-limit window.",
 )
 @click.option(
     "--sample-rate-limit",
     default=10,
     show_default=True,
-    type=click.IntRange(0),
+    type=click.IntRange(0, 1_000_000),
     help="/sample requests per 20 minutes (0 = off).",
 )
 @click.option(
     "--lag",
     default=60,
     show_default=True,
-    type=click.IntRange(0),
+    type=click.IntRange(0, 86_400),
     help="Seconds of newest events held back; a newer start_time gets 422 on ticket_events "
     "(Zendesk's recorded text) and an empty page on ticket_metric_events.",
 )
@@ -76,7 +78,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     "--header-timeout",
     default=10.0,
     show_default=True,
-    type=click.FloatRange(min=0.1, max=3600),
+    type=FiniteFloat(min=0.1, max=3600),
     help="Seconds a client has to send a request line and its headers (from connecting, or "
     "from the previous response); then it gets a 408 and is disconnected.",
 )
@@ -84,13 +86,14 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     "--body-timeout",
     default=30.0,
     show_default=True,
-    type=click.FloatRange(min=0.1, max=3600),
+    type=FiniteFloat(min=0.1, max=3600),
     help="Seconds a client has to send a request's whole body once its headers are in; then "
     "408 and disconnected.",
 )
 @click.option(
     "--base-url",
     default=None,
+    type=HttpUrl(),
     help="Scheme and host for next_page links (behind a proxy), e.g. https://acme.example.com.",
 )
 @click.option(
@@ -98,7 +101,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     "traffic",
     default=0.0,
     show_default=True,
-    type=click.FloatRange(0, MAX_RATE),
+    type=FiniteFloat(0, MAX_RATE),
     metavar="RATE",
     help="Keep the emulated account busy: RATE writes a second on average (tickets opened, "
     "triaged, answered, escalated, solved, rated), through the same model as the Tickets API, "
@@ -107,7 +110,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
 @click.option(
     "--seed",
     "seed",
-    type=int,
+    type=INT64,
     default=1,
     show_default=True,
     help="Random seed of --traffic and of which live writes arrive late: the same seed on the "
@@ -131,6 +134,7 @@ from zendesk_events.timeutil import epoch_to_iso, parse_since
     "--fake-clock",
     "fake_clock",
     default=None,
+    type=Time(),
     metavar="START",
     help="Run on a clock that starts at START (epoch seconds or ISO time) and moves only when "
     "told: POST /_emulator/clock?advance=SECONDS (or ?set=EPOCH) with an admin's credentials; "
@@ -161,7 +165,7 @@ def command(
     seed: int,
     late_share: float,
     late_minutes: str,
-    fake_clock: str | None,
+    fake_clock: int | None,
     header_timeout: float,
     body_timeout: float,
     base_url: str | None,
@@ -169,14 +173,14 @@ def command(
     access_log: bool,
 ) -> None:
     """Serve a store through Zendesk's API: the incremental exports (a mirror or an emulator),
-    and the emulated account's Tickets API and SLA policies, its automations and its clock."""
+    and the emulated account's Tickets API and SLA policies, its automations and its clock.
+    Needs the server extra: pip install 'zendesk-events[server]'."""
+    require("server", "zendesk-events serve")
     from zendesk_events.cli.live import WORKER_FACTORY, build_app, prepare
     from zendesk_events.server.runner import bind, serve
 
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
     late = LateArrival.parse(late_share, late_minutes)
-    start = None if fake_clock is None else float(parse_since(fake_clock))
+    start = None if fake_clock is None else float(fake_clock)
     if start is not None and workers > 1:
         raise click.BadParameter(
             "a fake clock lives in one process: use it with --workers 1", param_hint="--fake-clock"

@@ -17,7 +17,8 @@ from zendesk_events.timeutil import epoch_to_iso
     "target",
     default=DEFAULT_TARGET,
     show_default=True,
-    help="The sync target to inspect: SQLite path, postgresql://… or a .jsonl file.",
+    help="The sync target to inspect: SQLite path, postgresql://… (the postgres extra) or a "
+    ".jsonl file.",
 )
 def command(target: str) -> None:
     """Show each stream's cursor, whether it caught up, row counts, the last run, and the late

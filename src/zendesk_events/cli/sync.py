@@ -13,7 +13,9 @@ from typing import Any
 
 import click
 
+from zendesk_events.cli.params import FiniteFloat, Time
 from zendesk_events.cli.progress import LiveProgress, PlainProgress, summary_lines, summary_table
+from zendesk_events.client.body import DEFAULT_MAX_RESPONSE_BYTES
 from zendesk_events.config import SourceSettings
 from zendesk_events.errors import ConfigError
 from zendesk_events.events import STREAMS
@@ -29,7 +31,9 @@ from zendesk_events.sync import (
     open_sink,
     run_sync,
 )
-from zendesk_events.timeutil import parse_since, parse_span
+from zendesk_events.timeutil import epoch_to_iso, parse_span
+
+MIB = 1024 * 1024
 
 BACKFILL = 3600
 """``--fetcher auto`` fetches in a child process when a stream is this many seconds behind."""
@@ -48,11 +52,17 @@ def _span(seconds: int) -> str:
     "--since",
     default="0",
     show_default=True,
+    type=Time(future=False, future_hint="there is nothing to export after now"),
     help="Where the first run starts: epoch seconds, an ISO date/time (2024-01-31) or a span "
-    "back from now (30d, 12h). 0 = everything. Ignored once a stream has a stored cursor: "
-    "later runs resume from it.",
+    "back from now (30d, 12h); not in the future. 0 = everything. Ignored once a stream has a "
+    "stored cursor: later runs resume from it.",
 )
-@click.option("--until", default=None, help="Stop at this time (same forms as --since).")
+@click.option(
+    "--until",
+    default=None,
+    type=Time(future=False, future_hint="leave --until out to export up to now"),
+    help="Stop at this time (same forms as --since; after --since, not in the future).",
+)
 @click.option(
     "--stream",
     "streams",
@@ -91,7 +101,7 @@ def _span(seconds: int) -> str:
     "--poll-interval",
     default=60.0,
     show_default=True,
-    type=click.FloatRange(0),
+    type=FiniteFloat(0, 86_400),
     help="Seconds between polls with --follow (also the first wait after a failed poll; "
     "failures in a row double it, up to 15 minutes).",
 )
@@ -100,8 +110,9 @@ def _span(seconds: int) -> str:
     "target",
     default=DEFAULT_TARGET,
     show_default=True,
-    help="Where to write: a SQLite path, postgresql://…, a .jsonl file (with a .cursor.json "
-    "sidecar), or - for JSON Lines on stdout (no cursor kept: every run starts at --since).",
+    help="Where to write: a SQLite path, postgresql://… (needs the postgres extra: pip install "
+    "'zendesk-events[postgres]'), a .jsonl file (with a .cursor.json sidecar), or - for JSON "
+    "Lines on stdout (no cursor kept: every run starts at --since).",
 )
 @click.option(
     "--allow-foreign-tables",
@@ -149,13 +160,23 @@ def _span(seconds: int) -> str:
     "--max-retries",
     default=6,
     show_default=True,
-    type=click.IntRange(0),
+    type=click.IntRange(0, 100),
     help="Retries of a failed request (5xx, network) before giving up.",
+)
+@click.option(
+    "--max-response-mb",
+    default=DEFAULT_MAX_RESPONSE_BYTES // MIB,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="The largest response body read, in MiB, counted both as received (compressed) and "
+    "inflated: a larger one (a gzip bomb, a broken proxy) stops the sync with an error before "
+    "it costs more memory, and nothing of it is stored. A full page of the seeded demo "
+    "(1000 events) is about 1 MiB.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No live display; one summary line per stream.")
 def command(
-    since: str,
-    until: str | None,
+    since: int,
+    until: int | None,
     streams: tuple[str, ...],
     include: tuple[str, ...],
     lookbacks: tuple[str, ...],
@@ -167,6 +188,7 @@ def command(
     ticket_fields: bool,
     fetcher: str,
     max_retries: int,
+    max_response_mb: int,
     quiet: bool,
     **source_flags: str | None,
 ) -> None:
@@ -185,13 +207,20 @@ def command(
         source = SourceSettings.resolve(os.environ, **source_flags)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    start, end = parse_since(since), (parse_since(until) if until else None)
+    if until is not None and until <= since:
+        raise ConfigError(
+            f"--until ({epoch_to_iso(until)}) must be after --since ({epoch_to_iso(since)})"
+        )
     lookback = Lookback(_lookback_seconds(lookbacks), trail=trail)
     names = list(streams or STREAMS)
     live = not quiet and sys.stderr.isatty()
     progress = LiveProgress() if live else PlainProgress(sys.stderr, quiet=quiet)
     with ExitStack() as cleanup:  # closed in reverse: display, signals, sink, client
-        recipe = ClientRecipe(**_client_args(source), max_retries=max_retries)
+        recipe = ClientRecipe(
+            **_client_args(source),
+            max_retries=max_retries,
+            max_response_bytes=max_response_mb * MIB,
+        )
         client = recipe.build(on_wait=progress.waiting)
         cleanup.callback(client.close)
         sink = open_sink(target, allow_foreign_tables=allow_foreign_tables)
@@ -201,8 +230,8 @@ def command(
         cleanup.enter_context(progress)
         args: dict[str, Any] = {
             "streams": names,
-            "since": start,
-            "until": end,
+            "since": since,
+            "until": until,
             "include_comments": "comment_events" in include,
             "poll_interval": poll_interval,
             "stop": stop,
@@ -211,7 +240,7 @@ def command(
             "lookback": lookback,
             "ticket_fields": ticket_fields,
         }
-        backfill = fetcher == "auto" and _behind(sink, names, start, end) >= BACKFILL
+        backfill = fetcher == "auto" and _behind(sink, names, since, until) >= BACKFILL
         if backfill and not quiet:
             progress.note("a backfill: fetching in a child process (--fetcher thread: in this one)")
         if fetcher == "process" or backfill:
@@ -242,8 +271,12 @@ def _lookback_seconds(values: tuple[str, ...]) -> dict[str, int]:
             raise ConfigError(
                 f"--lookback {value!r}: unknown stream {name!r} (use {', '.join(STREAMS)})"
             )
+        try:
+            spans = parse_span(span)
+        except ConfigError as exc:
+            raise ConfigError(f"--lookback: {exc}") from None
         for stream in [name] if sep else list(STREAMS):
-            seconds[stream] = parse_span(span)
+            seconds[stream] = spans
     return seconds
 
 

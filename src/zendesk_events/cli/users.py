@@ -11,7 +11,7 @@ _DB = click.option(
     "--db",
     default=DEFAULT_DB,
     show_default=True,
-    help="Store holding the users (SQLite path or postgresql:// URL).",
+    help="Store holding the users (SQLite path or postgresql:// URL: the postgres extra).",
 )
 
 

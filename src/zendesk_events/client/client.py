@@ -15,6 +15,7 @@ import orjson
 
 from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.client.auth import ZendeskAuth, build_auth
+from zendesk_events.client.body import ACCEPT_ENCODING, DEFAULT_MAX_RESPONSE_BYTES, read_body
 from zendesk_events.client.pagination import PageResult, caught_up_page, follow_pages, parse_page
 from zendesk_events.client.ratelimit import (
     DEFAULT_RETRY_AFTER,
@@ -23,6 +24,7 @@ from zendesk_events.client.ratelimit import (
     Pacer,
     Wait,
     classify_status,
+    rate_limited_wait,
     retry_after_seconds,
 )
 from zendesk_events.errors import (
@@ -40,7 +42,7 @@ from zendesk_events.errors import (
 from zendesk_events.events import STREAMS, ExportPage, MetricEvent, StreamName, TicketEvent
 from zendesk_events.timeutil import Clock, SystemClock
 
-__all__ = ["ZendeskClient", "user_agent"]
+__all__ = ["ZendeskClient", "checked_base_url", "user_agent"]
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -67,9 +69,25 @@ def _base_url(subdomain: str | None, base_url: str | None) -> str:
             raise ConfigError(f"subdomain must be letters, digits and '-'{hint}; got {subdomain!r}")
         return f"https://{name}.zendesk.com"
     assert base_url is not None
-    parts = urlsplit(base_url.strip())
+    return checked_base_url(base_url)
+
+
+def checked_base_url(base_url: str) -> str:
+    """``base_url`` without a trailing slash, if it is ``http(s)://host[:port][/path]``.
+
+    Raises:
+        ConfigError: another scheme, no host, a bad port, blanks, credentials, a query.
+    """
+    text = base_url.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - reading it checks it: a port over 65535 is a ValueError
+    except ValueError:
+        raise ConfigError("base_url must look like https://host[:port]") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError("base_url must look like https://host[:port]")
+    if any(c.isspace() or ord(c) < 32 for c in text):
+        raise ConfigError("base_url must not hold blanks or control characters")
     if parts.username is not None or parts.password is not None:
         # Never echo it: the part before '@' is a credential.
         raise ConfigError("base_url must not contain credentials: pass email and token")
@@ -90,9 +108,9 @@ def _error_text(body: Any) -> str:
     return ": ".join(parts)
 
 
-def _decode_body(response: httpx.Response) -> Any:
+def _decode_body(body: bytes | bytearray) -> Any:
     try:
-        return orjson.loads(response.content)
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
 
@@ -103,7 +121,9 @@ class ZendeskClient:
     Requests go through one keep-alive ``httpx.Client``. Each response's rate-limit headers
     pace the next request, so a long export at the limit sees no 429; a 429 anyway waits
     exactly ``Retry-After``; 5xx and network failures are retried with jittered backoff; 400,
-    401, 403, 404 and 422 fail at once with a message saying what to fix. Every wait goes
+    401, 403, 404 and 422 fail at once with a message saying what to fix. A body is read in
+    pieces and given up as soon as it passes ``max_response_bytes`` (on the wire or inflated).
+    Every wait goes
     through ``clock.sleep`` and is announced to ``on_wait`` first. Safe to share between
     threads (the streams of one account share its budget).
 
@@ -125,9 +145,13 @@ class ZendeskClient:
         pacer: the export budget to pace on (on ``clock``); give one to continue a budget
             another client observed (the sync's fetcher process hands its budget back this
             way). Default: a new one, unknown until the first response.
+        max_response_bytes: the most bytes a response body may have, both as received
+            (compressed) and inflated; a larger one raises
+            :class:`~zendesk_events.errors.ResponseTooLargeError` without being read on.
 
     Raises:
-        ConfigError: no or two sources, a bad subdomain/URL, no or two credentials.
+        ConfigError: no or two sources, a bad subdomain/URL, no or two credentials, a
+            ``max_response_bytes`` below 1.
     """
 
     def __init__(
@@ -147,6 +171,7 @@ class ZendeskClient:
         rng: random.Random | None = None,
         max_rate_limited: int = MAX_RATE_LIMIT_RETRIES,
         pacer: Pacer | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.base_url = _base_url(subdomain, base_url)
         self.subdomain = subdomain.strip().lower() if subdomain is not None else None
@@ -154,6 +179,9 @@ class ZendeskClient:
             raise ConfigError("max_retries must be 0 or more")
         if timeout <= 0:
             raise ConfigError("timeout must be positive")
+        if max_response_bytes < 1:
+            raise ConfigError("max_response_bytes must be 1 or more")
+        self.max_response_bytes = max_response_bytes
         self._auth: ZendeskAuth = build_auth(
             email=email, token=token, password=password, oauth_token=oauth_token
         )
@@ -170,7 +198,11 @@ class ZendeskClient:
             auth=self._auth,
             transport=transport,
             timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": user_agent(), "Accept": "application/json"},
+            headers={
+                "User-Agent": user_agent(),
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
             follow_redirects=False,
         )
 
@@ -201,6 +233,7 @@ class ZendeskClient:
             AuthenticationError, PermissionDeniedError, NotFoundError, InvalidRequestError:
                 the server refused the request (not retried).
             ServerError, TransportError, RateLimitedError: retries ran out.
+            ResponseTooLargeError: the body passed ``max_response_bytes``.
             PaginationError: the page is malformed.
         """
         if stream not in STREAMS:
@@ -210,12 +243,12 @@ class ZendeskClient:
             params["include"] = "comment_events"
         url = f"{self.base_url}{STREAMS[stream].path}.json"
         try:
-            response = self._get(url, params, self._pacer)
+            response, body = self._get(url, params, self._pacer)
         except InvalidRequestError as exc:
             if exc.status == 422 and _is_too_recent(exc.body):
                 return caught_up_page(stream, int(start_time))
             raise
-        return parse_page(stream, int(start_time), response.content, str(response.url))
+        return parse_page(stream, int(start_time), body, str(response.url))
 
     def pages(
         self,
@@ -297,9 +330,9 @@ class ZendeskClient:
         seen: set[str] = set()
         while True:
             seen.add(url)
-            response = self._get(url, None, self._account_pacer)
+            response, body = self._get(url, None, self._account_pacer)
             where = str(response.url)
-            data = _decode_body(response)
+            data = _decode_body(body)
             items = data.get("ticket_fields") if isinstance(data, dict) else None
             if not isinstance(items, list):
                 raise PaginationError(f"the answer from {where} has no 'ticket_fields' list")
@@ -328,9 +361,22 @@ class ZendeskClient:
             self._on_wait(Wait(reason, seconds, detail))
         self._clock.sleep(seconds)
 
-    def _get(self, url: str, params: dict[str, str | int] | None, pacer: Pacer) -> httpx.Response:
-        """GET with pacing (on ``pacer``'s budget) and retries; returns a 2xx response or
-        raises one of our errors."""
+    def _send(
+        self, url: str, params: dict[str, str | int] | None
+    ) -> tuple[httpx.Response, bytearray]:
+        """One GET, its body read within ``max_response_bytes`` (the response comes back
+        closed: its status, headers and URL, and the body beside it)."""
+        response = self._http.send(self._http.build_request("GET", url, params=params), stream=True)
+        try:
+            return response, read_body(response, self.max_response_bytes)
+        finally:
+            response.close()
+
+    def _get(
+        self, url: str, params: dict[str, str | int] | None, pacer: Pacer
+    ) -> tuple[httpx.Response, bytearray]:
+        """GET with pacing (on ``pacer``'s budget) and retries; returns a 2xx response and
+        its body, or raises one of our errors."""
         failures = 0  # 5xx and network errors: the error budget
         limited = 0  # 429s in a row
         while True:
@@ -342,7 +388,7 @@ class ZendeskClient:
                     f"request budget spent ({pacer.source}); waiting for the reset",
                 )
             try:
-                response = self._http.get(url, params=params)
+                response, body = self._send(url, params)
             except httpx.TransportError as exc:
                 failures += 1
                 target = str(httpx.URL(url, params=params))
@@ -359,41 +405,44 @@ class ZendeskClient:
                 )
                 continue
             except httpx.HTTPError as exc:  # not a network failure: retrying won't help
-                raise TransportError(f"request to {url} failed: {type(exc).__name__}") from exc
+                detail = f": {exc}" if isinstance(exc, httpx.DecodingError) else ""
+                raise TransportError(
+                    f"request to {url} failed: {type(exc).__name__}{detail}"
+                ) from exc
             outcome = classify_status(response.status_code)
             if outcome != "rate_limited":
                 pacer.observe(response.headers)
             if outcome == "ok":
-                return response
+                return response, body
             where = str(response.url)
             if outcome == "rate_limited":
                 pacer.forget()
                 limited += 1
-                wait = retry_after_seconds(response.headers, self._clock.now())
-                if wait is None:
-                    wait = DEFAULT_RETRY_AFTER
+                asked = retry_after_seconds(response.headers, self._clock.now())
                 if limited > self.max_rate_limited:
                     raise RateLimitedError(
                         f"still rate limited (429) after {limited} attempts on {where}",
-                        retry_after=wait,
+                        retry_after=DEFAULT_RETRY_AFTER if asked is None else asked,
                         status=429,
-                        body=_decode_body(response),
+                        body=_decode_body(body),
                         url=where,
                     )
-                self._sleep("rate_limited", wait, f"429 from {where}; Retry-After {wait:g}s")
+                wait = rate_limited_wait(asked, limited)
+                said = "none" if asked is None else f"{asked:g}s"
+                self._sleep("rate_limited", wait, f"429 from {where}; Retry-After {said}")
                 continue
             limited = 0
             if outcome == "retry":
                 failures += 1
                 if failures > self.max_retries:
-                    body = _decode_body(response)
-                    detail = _error_text(body)
+                    error = _decode_body(body)
+                    detail = _error_text(error)
                     raise ServerError(
                         f"server error {response.status_code} from {where} after {failures} "
                         f"attempt{'s' if failures != 1 else ''}"
                         + (f": {detail}" if detail else ""),
                         status=response.status_code,
-                        body=body,
+                        body=error,
                         url=where,
                     )
                 self._sleep(
@@ -402,12 +451,12 @@ class ZendeskClient:
                     f"{response.status_code} from {where}; retry {failures} of {self.max_retries}",
                 )
                 continue
-            self._refuse(response)
+            self._refuse(response, body)
 
-    def _refuse(self, response: httpx.Response) -> NoReturn:
+    def _refuse(self, response: httpx.Response, content: bytearray) -> NoReturn:
         """Raise the error for a fatal status, with a message that says what to fix."""
         status = response.status_code
-        body = _decode_body(response)
+        body = _decode_body(content)
         where = str(response.url)
         detail = _error_text(body)
         suffix = f" ({detail})" if detail else ""

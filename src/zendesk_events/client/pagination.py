@@ -57,7 +57,9 @@ def _next_start(next_page: str | None) -> int | None:
         return None
 
 
-def parse_page(stream: StreamName, start_time: int, content: bytes, where: str) -> ExportPage:
+def parse_page(
+    stream: StreamName, start_time: int, content: bytes | bytearray, where: str
+) -> ExportPage:
     """Decode and check one export page body.
 
     Items stay raw dicts (no per-item validation: this is the hot path of a sync).

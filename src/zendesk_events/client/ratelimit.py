@@ -28,6 +28,7 @@ __all__ = [
     "Wait",
     "classify_status",
     "parse_rate_limit",
+    "rate_limited_wait",
     "retry_after_seconds",
 ]
 
@@ -37,6 +38,12 @@ MAX_RETRY_AFTER = 900.0
 
 DEFAULT_RETRY_AFTER = 60.0
 """Wait after a 429 that names no ``Retry-After`` and no reset: Zendesk's window is a minute."""
+
+RATE_LIMITED_FLOOR = 1.0
+"""Shortest wait after a 429, seconds; it doubles with each further 429 in a row, up to
+:data:`DEFAULT_RETRY_AFTER`. A ``Retry-After: 0`` (or a date already past) taken at its word
+made the client send 21 requests in 0.8 s to a server that had just said it was overloaded.
+Zendesk's own values (seconds to the end of its minute) are longer and are waited exactly."""
 
 MAX_RATE_LIMIT_RETRIES = 20
 """429s in a row before giving up. They don't use the error budget (a 429 is the server
@@ -154,6 +161,18 @@ def retry_after_seconds(headers: httpx.Headers, now: float) -> float | None:
     if math.isnan(seconds):
         return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def rate_limited_wait(retry_after: float | None, in_a_row: int) -> float:
+    """How long to wait after the ``in_a_row``-th 429 in a row (counting from 1).
+
+    ``Retry-After`` as the server gave it (``None``: a minute, Zendesk's window), but never
+    less than :data:`RATE_LIMITED_FLOOR` doubled for each 429 before this one, capped at a
+    minute: 1, 2, 4, ... 32, 60, 60 s for a server that keeps saying ``Retry-After: 0``.
+    """
+    floor = min(DEFAULT_RETRY_AFTER, RATE_LIMITED_FLOOR * 2.0 ** min(max(in_a_row, 1) - 1, 32))
+    wait = DEFAULT_RETRY_AFTER if retry_after is None else retry_after
+    return max(wait, floor)
 
 
 class Pacer:

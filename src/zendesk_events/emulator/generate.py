@@ -63,6 +63,10 @@ BATCH_SIZE = 5000
 """Events written per transaction."""
 PARALLEL_MIN_TICKETS = 2000
 """From this many tickets on, the CLI generates in a worker process while it writes."""
+MAX_TICKETS = 10_000_000
+"""The largest seed (~600 M events, days of writing): a bigger number is a typo."""
+MAX_DAYS = 36_500
+"""The longest emulated period, days (100 years)."""
 BULK_MIN_TICKETS = 1100
 """From this many tickets on, the backlog import puts more than 1000 audits in one second."""
 
@@ -88,16 +92,27 @@ class SeedReport:
     admin_email: str | None
 
 
-def validate_arguments(tickets: int, days: float) -> None:
+def validate_arguments(tickets: int, days: float, now: int | None = None) -> None:
     """Check a seed's size before anything is opened or written.
 
+    Args:
+        now: the end of the period (None: now).
+
     Raises:
-        ConfigError: tickets < 1 or days too small.
+        ConfigError: tickets < 1 or over :data:`MAX_TICKETS`; days too small, over
+            :data:`MAX_DAYS` or not a number; a period that would begin before 1970.
     """
-    if isinstance(tickets, bool) or not isinstance(tickets, int) or tickets < 1:
+    if isinstance(tickets, bool) or not isinstance(tickets, int) or not tickets >= 1:
         raise ConfigError(f"--tickets must be a whole number >= 1, not {tickets!r}")
+    if tickets > MAX_TICKETS:
+        raise ConfigError(f"--tickets must be at most {MAX_TICKETS:,}, not {tickets:,}")
     if not days > 0 or days * 86_400 < 60:
         raise ConfigError(f"--days must be > 0 (at least a minute: 0.0007), not {days!r}")
+    if not days <= MAX_DAYS:
+        raise ConfigError(f"--days must be at most {MAX_DAYS:,} (100 years), not {days!r}")
+    end = time.time() if now is None else now
+    if end - days * 86_400 < 0:
+        raise ConfigError(f"--days {days:g} before the period's end reaches back before 1970")
 
 
 def _refuse_history(store: Store) -> None:
@@ -392,7 +407,7 @@ def seed_store(
         ConfigError: tickets < 1 or days <= 0; the store holds events and not ``append``.
         StoreError: the database failed.
     """
-    validate_arguments(tickets, days)
+    validate_arguments(tickets, days, now)
     if not append:
         _refuse_history(store)
     if now is None:

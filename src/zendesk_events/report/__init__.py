@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from zendesk_events.errors import ConfigError
+from zendesk_events.extras import require
 from zendesk_events.store.analysis import ReportData
 
 __all__ = ["render_report", "write_report"]
@@ -26,16 +27,11 @@ def render_report(data: ReportData, *, store: str, generated_at: int | None = No
         generated_at: the time to print as the report's (default: now).
 
     Raises:
-        ConfigError: Plotly is not installed.
+        MissingExtraError: Plotly (the ``report`` extra) is not installed.
     """
-    try:
-        from zendesk_events.report.page import render
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] != "plotly":
-            raise
-        raise ConfigError(
-            "the report needs Plotly, which is not installed: pip install 'zendesk-events[report]'"
-        ) from None
+    require("report", "the HTML report")
+    from zendesk_events.report.page import render
+
     return render(
         data, store=store, generated_at=int(time.time()) if generated_at is None else generated_at
     )

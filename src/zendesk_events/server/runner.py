@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from zendesk_events.config import ServerSettings
 from zendesk_events.errors import ConfigError, ZendeskEventsError
+from zendesk_events.extras import require
 from zendesk_events.server.app import SETTINGS_ENV, create_app, settings_to_json
 
 __all__ = ["bind", "serve", "uvicorn_config"]
@@ -63,16 +64,13 @@ def uvicorn_config(
         access_log: log every request.
 
     Raises:
-        ConfigError: httptools (of the server extra) is missing.
+        MissingExtraError: the ``server`` extra (httptools with it) is not installed.
     """
+    require("server", "zendesk-events serve")
     import uvicorn
 
-    try:
-        from zendesk_events.server.protocol import DeadlineHttpProtocol
-    except ImportError:
-        raise ConfigError(
-            "zendesk-events serve needs httptools: pip install 'zendesk-events[server]'"
-        ) from None
+    from zendesk_events.server.protocol import DeadlineHttpProtocol
+
     protocol = functools.partial(
         DeadlineHttpProtocol,
         header_timeout=settings.header_timeout,
@@ -113,7 +111,7 @@ def serve(
 
     Raises:
         StoreError: the store cannot be opened.
-        ConfigError: httptools is missing.
+        MissingExtraError: httptools is missing.
         ZendeskEventsError: the server did not start.
     """
     import uvicorn
@@ -123,9 +121,14 @@ def serve(
             settings, app or create_app(settings), log_level=log_level, access_log=access_log
         )
         server = uvicorn.Server(config)
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops
+        interrupted = False
+        try:
             server.run(sockets=[sock])
+        except KeyboardInterrupt:  # Ctrl-C is how a server stops
+            interrupted = True
         if not server.started:
+            if interrupted:  # Ctrl-C while it started: not a failure
+                raise KeyboardInterrupt
             raise ZendeskEventsError("the server did not start (see the log above)")
         return
     from uvicorn.supervisors import Multiprocess

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from zendesk_events.errors import StoreError
+from zendesk_events.extras import require
 
 __all__ = ["Database", "Dialect", "Transaction", "redact_url"]
 
@@ -86,12 +87,14 @@ class Database:
 
     Raises:
         StoreError: the URL names no supported database, or it cannot be opened.
+        MissingExtraError: a PostgreSQL URL without the ``postgres`` extra.
     """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.dialect: Dialect
         if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+            require("postgres", "a PostgreSQL store (postgresql://...)")
             self.dialect = "postgresql"
             self._target = url.replace("postgresql+psycopg://", "postgresql://", 1)
         elif url.startswith("sqlite:///") or "://" not in url:
