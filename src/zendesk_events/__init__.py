@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         AuthenticationError,
         CheckpointError,
         ConfigError,
+        ForeignStoreError,
         InvalidRequestError,
         MissingExtraError,
         NotFoundError,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         ResponseTooLargeError,
         ServerError,
         StoreError,
+        TargetBusyError,
         TransportError,
         ZendeskEventsError,
     )
@@ -41,9 +43,11 @@ if TYPE_CHECKING:
     __version__: str
 
 _ERRORS = (
-    "ApiError AuthenticationError CheckpointError ConfigError InvalidRequestError "
+    "ApiError AuthenticationError CheckpointError ConfigError ForeignStoreError "
+    "InvalidRequestError "
     "MissingExtraError NotFoundError PaginationError PermissionDeniedError RateLimitedError "
-    "ResponseTooLargeError ServerError StoreError TransportError ZendeskEventsError"
+    "ResponseTooLargeError ServerError StoreError TargetBusyError TransportError "
+    "ZendeskEventsError"
 )
 _WHERE = {
     **dict.fromkeys(["Checkpoint"], "checkpoint"),
@@ -88,6 +92,7 @@ __all__ = [
     "ChildEvent",
     "ConfigError",
     "ExportPage",
+    "ForeignStoreError",
     "InvalidRequestError",
     "LateArrival",
     "MetricEvent",
@@ -106,6 +111,7 @@ __all__ = [
     "Store",
     "StoreError",
     "SyncReport",
+    "TargetBusyError",
     "TicketEvent",
     "TransportError",
     "Wait",

@@ -3,6 +3,7 @@
 ```
 ZendeskEventsError                 exit code 1 unless stated
 ├── ConfigError                    missing/invalid settings or arguments (exit 2)
+│   ├── ForeignStoreError          the database holds another application's tables
 │   └── MissingExtraError          an optional dependency is not installed: names the extra
 ├── ApiError                       a Zendesk(-compatible) server said no: status + error body
 │   ├── AuthenticationError        401: wrong email, password or token
@@ -16,6 +17,7 @@ ZendeskEventsError                 exit code 1 unless stated
 ├── PaginationError                malformed page, stalled or looping cursor
 ├── StoreError                     wraps sqlite3 / psycopg errors
 ├── CheckpointError                checkpoint inconsistent with the stored data
+├── TargetBusyError                another run writes into the same target (exit 75)
 └── RecordError                    the emulated account refused a write (a request's body)
     ├── RecordInvalidError         the server answers 422 RecordInvalid with these details
     └── RecordNotFoundError        the server answers 404 RecordNotFound
@@ -34,6 +36,7 @@ __all__ = [
     "AuthenticationError",
     "CheckpointError",
     "ConfigError",
+    "ForeignStoreError",
     "InvalidRequestError",
     "MissingExtraError",
     "NotFoundError",
@@ -46,6 +49,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ServerError",
     "StoreError",
+    "TargetBusyError",
     "TransportError",
     "ZendeskEventsError",
 ]
@@ -77,6 +81,22 @@ class ConfigError(ZendeskEventsError):
     """Settings or arguments are missing or invalid; nothing was attempted."""
 
     exit_code: ClassVar[int] = 2
+
+
+class ForeignStoreError(ConfigError):
+    """The database holds another application's tables and no store of ours.
+
+    Raised before anything is written (not even our schema table): adding a dozen tables to
+    someone else's database is a choice its owner makes, with ``allow_foreign_tables``.
+
+    Args:
+        message: one line for a human, saying how to go on.
+        tables: some of the tables found there.
+    """
+
+    def __init__(self, message: str, *, tables: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.tables = tables
 
 
 class MissingExtraError(ConfigError):
@@ -210,6 +230,39 @@ class StoreError(ZendeskEventsError):
 
 class CheckpointError(ZendeskEventsError):
     """The stored cursor contradicts the stored data or the requested run."""
+
+
+class TargetBusyError(ZendeskEventsError):
+    """Another sync holds the target (a store, a schema, a JSON Lines file): two writers would
+    interleave pages and move each other's cursors, so the second one stops before writing.
+
+    The hold dies with its process (a file lock, a PostgreSQL session lock), so there is never
+    a stale lock to clear by hand. Exit code 75 (``EX_TEMPFAIL``): try again once it ended.
+
+    Args:
+        message: one line for a human, naming the holder.
+        target: the target, passwords hidden.
+        pid: the holder's process id, if known.
+        host: the holder's host name, if known.
+        since: when the holder took the target (ISO 8601 UTC), if known.
+    """
+
+    exit_code: ClassVar[int] = 75
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        target: str,
+        pid: int | None = None,
+        host: str | None = None,
+        since: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.target = target
+        self.pid = pid
+        self.host = host
+        self.since = since
 
 
 class RecordError(ZendeskEventsError):

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hostile import HostileServer, hostile_server
 
+from hostile import HostileServer, hostile_server
 from zendesk_events.client import ZendeskClient
 from zendesk_events.errors import ConfigError, ResponseTooLargeError, TransportError
 

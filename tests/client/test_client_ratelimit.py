@@ -162,7 +162,6 @@ def test_the_floor_never_shortens_a_longer_retry_after() -> None:
 
 def test_a_real_server_answering_429_retry_after_0_is_asked_about_once_a_second_or_less() -> None:
     from hostile import hostile_server
-
     from zendesk_events.client import ZendeskClient
 
     with hostile_server() as server:

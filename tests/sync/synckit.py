@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -235,6 +236,30 @@ def served_items(store: Store, stream: str, *, comments: bool = False) -> dict[i
     column = "COALESCE(raw_comments, raw)" if comments and stream == "ticket_events" else "raw"
     rows = store.db.query(f"SELECT id, {column} FROM {stream}")
     return {int(r[0]): orjson.loads(r[1]) for r in rows}
+
+
+def caught_up(target: str) -> bool:
+    """Whether both streams synced into ``target`` have caught up (False before a commit)."""
+    from zendesk_events.sync import open_sink
+
+    try:
+        sink = open_sink(target, create=False)
+    except Exception:  # nothing committed yet
+        return False
+    try:
+        streams = sink.status().streams
+    finally:
+        sink.close()
+    return len(streams) == 2 and all(s.caught_up for s in streams)
+
+
+def wait_caught_up(proc: subprocess.Popen[bytes], target: str, timeout: float = 60) -> None:
+    """Wait until the running ``sync --follow`` process ``proc`` has caught up in ``target``."""
+    deadline = time.monotonic() + timeout
+    while not caught_up(target):
+        assert proc.poll() is None, proc.communicate()[1].decode()
+        assert time.monotonic() < deadline, "the sync did not catch up"
+        time.sleep(0.05)
 
 
 def run_cli(args: list[str], env: dict[str, str] | None = None, **kwargs: Any) -> Any:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -122,7 +124,10 @@ def test_an_empty_jsonl_file_is_taken_over(tmp_path: Path) -> None:
     path.write_bytes(b"")
     sink = JsonLinesSink(path)
     assert sink.cursor("ticket_events") is None
+    assert not (tmp_path / "out.jsonl.cursor.json").exists()  # nothing written before the claim
+    sink.begin_run(RUN)
     assert (tmp_path / "out.jsonl.cursor.json").exists()
+    sink.close()
 
 
 def test_stdout_sink_writes_the_same_lines_and_keeps_no_cursor() -> None:
@@ -157,3 +162,109 @@ def test_files_a_sync_creates_are_the_owners_only(tmp_path: Path) -> None:
     assert {p.name for p in made} >= {"a.db", "a.jsonl", "a.jsonl.cursor.json"}
     for path in made:
         assert path.stat().st_mode & 0o077 == 0, (path.name, oct(path.stat().st_mode))
+
+
+def test_jsonl_cursor_commit_is_a_new_temp_file_fsynced_replaced_then_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data first, then the cursor through a temporary file no other writer shares, made
+    durable before the rename, and the rename made durable: a crash anywhere leaves the old
+    cursor or the new one, each matching the data file once cut to its length."""
+    path = tmp_path / "out.jsonl"
+    sink = JsonLinesSink(path)
+    sink.begin_run(RUN)
+    calls: list[tuple[str, ...]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        calls.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        calls.append(("replace", str(src), str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    for n in (1, 2):
+        sink.write_page(
+            "ticket_events", [ticket_event(n, 10 + n)], Checkpoint(10 + n), caught_up=False
+        )
+    monkeypatch.undo()
+    sink.close()
+    cursor = str(tmp_path / "out.jsonl.cursor.json")
+    temps = [c[1] for c in calls if c[0] == "replace"]
+    assert len(set(temps)) == 2, "each commit gets a temporary file of its own"
+    assert all(t.startswith(cursor + ".") and t.endswith(".tmp") for t in temps)
+    assert calls == [
+        call
+        for temp in temps
+        for call in (
+            ("fsync", str(path)),
+            ("fsync", temp),
+            ("replace", temp, cursor),
+            ("fsync", str(tmp_path)),
+        )
+    ]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("failing", ["data fsync", "cursor fsync", "replace"])
+def test_a_failed_jsonl_commit_leaves_the_last_one_and_a_retry_writes_the_page_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    path = tmp_path / "out.jsonl"
+    sink = JsonLinesSink(path)
+    sink.begin_run(RUN)
+    sink.write_page("ticket_events", [ticket_event(1, 11)], Checkpoint(11), caught_up=False)
+    committed = (tmp_path / "out.jsonl.cursor.json").read_bytes()
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        if (failing == "data fsync" and name == str(path)) or (
+            failing == "cursor fsync" and name.endswith(".tmp")
+        ):
+            raise OSError(5, "Input/output error")
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        if failing == "replace":
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    page = [ticket_event(2, 12), ticket_event(3, 13)]
+    with pytest.raises(StoreError):
+        sink.write_page("ticket_events", page, Checkpoint(13), caught_up=False)
+    monkeypatch.undo()
+    assert (tmp_path / "out.jsonl.cursor.json").read_bytes() == committed
+    assert not list(tmp_path.glob("*.tmp"))
+    state = sink.cursor("ticket_events")
+    assert state is not None and state.checkpoint == Checkpoint(11)
+    # the caller tries the page again with the same sink: written once, after the commit
+    sink.write_page("ticket_events", page, Checkpoint(13), caught_up=True)
+    sink.close()
+    ids = [orjson.loads(x)["item"]["id"] for x in path.read_bytes().splitlines()]
+    assert ids == [1, 2, 3]
+    assert orjson.loads((tmp_path / "out.jsonl.cursor.json").read_bytes())["length"] == len(
+        path.read_bytes()
+    )
+
+
+def test_temporary_cursor_files_a_crash_left_are_cleared_on_the_next_claim(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "out.jsonl"
+    sink = JsonLinesSink(path)
+    sink.begin_run(RUN)
+    sink.write_page("ticket_events", [ticket_event(1, 11)], Checkpoint(11), caught_up=False)
+    sink.close()
+    for name in ("out.jsonl.cursor.json.tmp", "out.jsonl.cursor.json.k2j4h1.tmp"):
+        (tmp_path / name).write_bytes(b'{"length": 99')
+    (tmp_path / "other.tmp").write_bytes(b"not ours")
+    sink = JsonLinesSink(path)
+    sink.begin_run(RUN)
+    sink.close()
+    assert [p.name for p in tmp_path.glob("*.tmp")] == ["other.tmp"]

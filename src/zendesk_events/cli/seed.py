@@ -97,6 +97,12 @@ from zendesk_events.timeutil import epoch_to_iso
     help="Add this history to a store that holds events already (without it such a store is "
     "refused: two histories merged give tickets two creations).",
 )
+@click.option(
+    "--allow-foreign-tables",
+    is_flag=True,
+    help="Add our tables to a SQLite file (or PostgreSQL schema) that holds another "
+    "application's tables (without it such a --db is refused, untouched).",
+)
 def command(
     db: str,
     tickets: int,
@@ -109,6 +115,7 @@ def command(
     admin_password: str | None,
     demo_admin: bool,
     append: bool,
+    allow_foreign_tables: bool,
 ) -> None:
     """Fill a store with a realistic, deterministic ticket history.
 
@@ -123,7 +130,7 @@ def command(
     against `zendesk-events serve`. No one may call the server until you add an admin
     (`zendesk-events users add`, or --admin-email/--admin-password here); --demo-admin makes the
     public demo admin, for a demo on your own machine. A store that holds events already is
-    refused unless --append.
+    refused unless --append, a database of another application unless --allow-foreign-tables.
     """
     validate_arguments(tickets, days, end)
     late = LateArrival.parse(late_share, late_minutes)
@@ -137,7 +144,7 @@ def command(
         )
     if demo_admin:
         admin_email, admin_password = DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
-    with open_store(db) as store:
+    with open_store(db, allow_foreign_tables=allow_foreign_tables) as store:
         with _progress(tickets) as progress:
             report = seed_store(
                 store,

@@ -115,6 +115,13 @@ def _span(seconds: int) -> str:
     "Lines on stdout (no cursor kept: every run starts at --since).",
 )
 @click.option(
+    "--allow-foreign-tables",
+    is_flag=True,
+    help="Add our tables to a SQLite file (or PostgreSQL schema) that holds another "
+    "application's tables. Without it such a --to is refused and left untouched; an empty or "
+    "new database, or one of our stores, needs no flag. A SQLite file is switched to WAL mode.",
+)
+@click.option(
     "--ticket-fields/--no-ticket-fields",
     default=True,
     show_default=True,
@@ -177,6 +184,7 @@ def command(
     follow: bool,
     poll_interval: float,
     target: str,
+    allow_foreign_tables: bool,
     ticket_fields: bool,
     fetcher: str,
     max_retries: int,
@@ -190,6 +198,10 @@ def command(
     any point (Ctrl-C finishes the current page) and the next run continues without losing or
     repeating an event. Ticket metric events are read again 30 minutes behind the cursor on
     every run: Zendesk writes some of them late, back-dated (see --lookback).
+
+    One run writes into a target at a time (--follow holds it for its whole life): a second
+    one into the same --to stops before writing, naming the first (pid, host, since when),
+    with exit code 75.
     """
     try:
         source = SourceSettings.resolve(os.environ, **source_flags)
@@ -211,8 +223,9 @@ def command(
         )
         client = recipe.build(on_wait=progress.waiting)
         cleanup.callback(client.close)
-        sink = open_sink(target)
+        sink = open_sink(target, allow_foreign_tables=allow_foreign_tables)
         cleanup.callback(sink.close)
+        sink.claim()  # held across both runs below, before any cursor is read
         stop = cleanup.enter_context(_stop_on_signals())
         cleanup.enter_context(progress)
         args: dict[str, Any] = {

@@ -16,8 +16,16 @@ from zendesk_events.store.eventstore import (
 from zendesk_events.store.indexes import LookupIndexes
 from zendesk_events.store.live import LiveRow, LiveStore
 from zendesk_events.store.ratelimits import RateWindows
-from zendesk_events.store.schema import migrate
+from zendesk_events.store.schema import migrate, refuse_foreign
 from zendesk_events.store.state import LateTally, StateStore, StreamState
+from zendesk_events.store.targetlock import (
+    LOCK_SUFFIX,
+    AdvisoryLock,
+    FileLock,
+    Holder,
+    TargetLock,
+    lock_for,
+)
 from zendesk_events.store.tickets import TicketPage, TicketStore
 from zendesk_events.store.users import (
     ROLES,
@@ -31,12 +39,16 @@ from zendesk_events.store.users import (
 
 __all__ = [
     "DEFAULT_DB",
+    "LOCK_SUFFIX",
     "ROLES",
     "AccountStore",
+    "AdvisoryLock",
     "AnalysisStore",
     "CursorPage",
     "Database",
     "EventStore",
+    "FileLock",
+    "Holder",
     "LateTally",
     "LiveRow",
     "LiveStore",
@@ -50,6 +62,7 @@ __all__ = [
     "Store",
     "StoredPage",
     "StreamState",
+    "TargetLock",
     "TicketPage",
     "TicketStore",
     "Transaction",
@@ -99,6 +112,11 @@ class Store:
         """The database URL with any password hidden."""
         return self.db.display_url
 
+    def writer_lock(self) -> TargetLock | None:
+        """A new, not yet acquired, hold on this store for one writer (a sync): see
+        :mod:`~zendesk_events.store.targetlock`. None for ``:memory:``."""
+        return lock_for(self.db)
+
     def close(self) -> None:
         self.db.close()
 
@@ -109,17 +127,23 @@ class Store:
         self.close()
 
 
-def open_store(url: str = DEFAULT_DB) -> Store:
+def open_store(url: str = DEFAULT_DB, *, allow_foreign_tables: bool = False) -> Store:
     """Open (creating and migrating as needed) the store at ``url``.
 
     Args:
         url: a SQLite file path (or ``sqlite:///path``) or ``postgresql://…``.
+        allow_foreign_tables: add our tables to a database that holds another application's
+            (refused by default, before anything is written; see :func:`~zendesk_events.
+            store.schema.refuse_foreign`). A SQLite file is switched to WAL mode.
 
     Raises:
+        ForeignStoreError: the database holds other tables and no store of ours.
         StoreError: cannot open or migrate.
     """
     db = Database(url)
     try:
+        if not allow_foreign_tables:
+            refuse_foreign(db)
         migrate(db)
     except BaseException:
         db.close()

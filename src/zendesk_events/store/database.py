@@ -17,10 +17,11 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from zendesk_events.errors import StoreError
 from zendesk_events.extras import require
@@ -119,6 +120,74 @@ class Database:
     def display_url(self) -> str:
         """The URL without its password."""
         return redact_url(self.url)
+
+    @property
+    def file_path(self) -> Path | None:
+        """The SQLite file, symlinks resolved (None for PostgreSQL and ``:memory:``): what a
+        lock beside it must be named after, however the path was spelt."""
+        if self.dialect != "sqlite" or self._target == ":memory:":
+            return None
+        return Path(self._target).expanduser().resolve()
+
+    def existing_tables(self) -> list[str]:
+        """The tables (and views) the database holds now, read without writing anything.
+
+        SQLite: the file is read as it is: no file is created, and its journal mode is left
+        alone (opening it the usual way switches it to WAL, a change another application's
+        file should not get before its owner agreed). PostgreSQL: the current schema's.
+
+        Raises:
+            StoreError: it cannot be read (e.g. the file is not a SQLite database).
+        """
+        if self.dialect == "postgresql":
+            rows = self.query(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() ORDER BY table_name"
+            )
+            return [str(r[0]) for r in rows]
+        path = self.file_path
+        if path is None or not path.is_file() or path.stat().st_size == 0:
+            return []
+        # Without a -wal or hot -journal beside it the file holds everything committed, and
+        # immutable=1 reads it without creating a -shm or -wal; otherwise read-only it is.
+        beside = (path.with_name(path.name + end) for end in ("-wal", "-journal"))
+        mode = "ro" if any(p.exists() for p in beside) else "ro&immutable=1"
+        try:
+            uri = f"file:{quote(str(path))}?mode={mode}"
+            with closing(sqlite3.connect(uri, uri=True)) as conn:
+                rows = conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                    "AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name"
+                ).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {self.display_url}: {_reason(exc)}") from exc
+        return [str(r[0]) for r in rows]
+
+    def connect_apart(self, *, application_name: str) -> Any:
+        """PostgreSQL only: a connection of its own (autocommit), outside the per-thread ones,
+        for a hold that lasts as long as its session (an advisory lock); the caller closes it.
+
+        Args:
+            application_name: how the session shows in ``pg_stat_activity`` (at most 63
+                bytes are kept).
+
+        Raises:
+            StoreError: it cannot connect.
+        """
+        if self.dialect != "postgresql":
+            raise StoreError("a session apart is PostgreSQL only")
+        import psycopg
+
+        try:
+            return psycopg.connect(
+                self._target,
+                autocommit=True,
+                connect_timeout=10,
+                client_encoding="UTF8",
+                application_name=application_name,
+            )
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open database {self.display_url}: {_reason(exc)}") from exc
 
     def _connect(self) -> Any:
         conn: Any

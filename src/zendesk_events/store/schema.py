@@ -29,11 +29,11 @@ from datetime import UTC, datetime
 
 import orjson
 
-from zendesk_events.errors import StoreError
+from zendesk_events.errors import ForeignStoreError, StoreError
 from zendesk_events.store.database import Database, Dialect, Transaction
 from zendesk_events.store.normalize import append_ticket_event_rows
 
-__all__ = ["MIGRATIONS", "migrate", "schema_version"]
+__all__ = ["MIGRATIONS", "migrate", "refuse_foreign", "schema_version"]
 
 
 def _v1(d: Dialect) -> list[str]:
@@ -374,6 +374,32 @@ def schema_version(db: Database) -> int:
         return 0
     row = db.query("SELECT MAX(version) FROM schema_migrations")
     return int(row[0][0] or 0)
+
+
+def refuse_foreign(db: Database) -> None:
+    """Refuse a database that holds tables and no store of ours, before anything is written.
+
+    ``sync --to`` or ``seed --db`` naming another application's SQLite file (or a schema full
+    of its tables) by mistake would otherwise get a dozen tables added to it without a word.
+    An empty or new database, or one of our stores (it has ``schema_migrations``), passes.
+
+    Raises:
+        ForeignStoreError: it holds other tables only.
+        StoreError: it cannot be read (e.g. the file is not a SQLite database).
+    """
+    tables = db.existing_tables()
+    if not tables or "schema_migrations" in tables:
+        return
+    where = db.display_url
+    if db.dialect == "postgresql":
+        where += f" (schema {db.query('SELECT current_schema()')[0][0]})"
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    raise ForeignStoreError(
+        f"{where} holds another application's tables ({shown}) and no zendesk-events store: "
+        "nothing was written; choose another database, or pass --allow-foreign-tables "
+        "(sync, seed) to add ours beside them",
+        tables=tuple(tables),
+    )
 
 
 def _applied(db: Database) -> set[int]:

@@ -103,9 +103,12 @@ def run_sync(
 ) -> SyncReport:
     """Export ``streams`` from ``client`` into ``sink``, resuming from the sink's cursors.
 
-    Each stream starts from the sink's stored cursor when there is one (``since`` is then
-    ignored), else from ``since``. Every page is committed with its cursor in one step, so the
-    run can be killed at any moment and rerun without losing or repeating an item. A stream
+    The sink is claimed first (:meth:`~zendesk_events.sync.Sink.claim`): one run writes into
+    a target at a time, and it holds the target until the sink is closed (so a ``follow`` run
+    holds it for its whole life). Each stream starts from the sink's stored cursor when there
+    is one (``since`` is then ignored), else from ``since``. Every page is committed with
+    its cursor in one step, so the run can be killed at any moment and rerun without losing
+    or repeating an item. A stream
     with a look-back re-reads that window behind its cursor on every pass, storing what is
     new or changed there (late, back-dated metric events; breaches turned ``deleted``).
 
@@ -141,6 +144,7 @@ def run_sync(
     Raises:
         ConfigError: an unknown stream name, a negative ``since``/``poll_interval``, or
             ``ticket_fields`` with a client that cannot list them.
+        TargetBusyError: another run writes into the sink's target; nothing was written.
         ZendeskEventsError: whatever the client or sink raised (the committed pages stay).
     """
     names = _check_streams(streams)
@@ -166,6 +170,8 @@ def run_sync(
         report,
         set(),
     )
+    # Before any cursor is read: another run into this target would interleave with ours.
+    sink.claim()
     if source is None and isinstance(client, ZendeskClient):
         source = client.base_url
     started = datetime.fromtimestamp(the_clock.now(), tz=UTC).isoformat(timespec="seconds")

@@ -10,8 +10,11 @@ a digest of every item written within the look-back window behind the cursor
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +26,7 @@ import orjson
 from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.errors import CheckpointError, ConfigError, StoreError
 from zendesk_events.events import StreamName, item_timestamp
-from zendesk_events.store import LateTally, StreamState
+from zendesk_events.store import LOCK_SUFFIX, FileLock, LateTally, StreamState
 from zendesk_events.sync.sink import (
     PageWrite,
     PreparedPage,
@@ -124,11 +127,17 @@ class JsonLinesSink(Sink):
 
     The commit protocol: append the page's lines, flush and fsync the file; then write the
     sidecar ``<file>.cursor.json`` (per-stream cursor plus the file's byte length at that moment)
-    to a temporary file, fsync it and ``os.replace`` it over the old one. The replace is the
-    commit point. On open the file is truncated back to the recorded length, which drops
-    whatever a crash left after the last commit (a torn line, or a whole uncommitted page), so
-    the rerun appends those items once. The cursor file is created (length 0) before the first
-    line is written; a non-empty ``.jsonl`` without one was not written by us and is refused.
+    to a temporary file of a name no other writer uses, fsync it, ``os.replace`` it over the
+    old one and fsync the directory. The replace is the commit point: a crash at any moment
+    leaves the old cursor or the new one, whole. On claiming the file it is truncated back to
+    the recorded length, which drops whatever a crash left after the last commit (a torn line,
+    or a whole uncommitted page), so the rerun appends those items once. The cursor file is
+    created (length 0) before the first line is written; a non-empty ``.jsonl`` without one
+    was not written by us and is refused.
+
+    One run writes at a time: :meth:`claim` (on :meth:`begin_run`, or the first write) locks
+    ``<file>.sync-lock`` and only then reads the cursor file, so what a run appends after is
+    always what the last commit left. Nothing is written before the claim.
 
     Args:
         path: the ``.jsonl`` file (created if missing).
@@ -150,21 +159,53 @@ class JsonLinesSink(Sink):
         self._tallies: dict[str, StreamTally] = {}
         self._recent: dict[str, RecentItems | None] = {}
         self._file: IO[bytes] | None = None
+        self._lock: FileLock | None = None
         if not self.cursor_path.exists():
             if not create:
                 raise ConfigError(f"nothing synced to {self.path} yet (no {self.cursor_path.name})")
-            if self.path.exists() and self.path.stat().st_size > 0:
-                raise CheckpointError(
-                    f"{self.path} exists but has no {self.cursor_path.name}: it was not written "
-                    "by zendesk-events sync; move it away or choose another --to"
-                )
-            self._state: dict[str, Any] = {"version": 1, "length": 0, "streams": {}}
-            self._commit_state()
+            self._refuse_foreign()
+            self._state: dict[str, Any] = _new_state()
         else:
             self._state = self._load_state()
 
     def prepare_function(self) -> PrepareFunction:
         return prepare_lines
+
+    # ---- the claim ----------------------------------------------------------------------------
+
+    def claim(self) -> None:
+        """Lock ``<file>.sync-lock``, then read the cursor file again (another run may have
+        committed since this sink was opened) and truncate the file to the committed length.
+        """
+        if self._lock is not None:
+            return
+        real = self.path.expanduser().resolve()
+        lock = FileLock(real.with_name(real.name + LOCK_SUFFIX), str(self.path))
+        lock.acquire()
+        try:
+            for stale in self.cursor_path.parent.glob(glob.escape(self.cursor_path.name) + ".*tmp"):
+                # Temporary cursor files a crash left (no run but ours writes them now).
+                stale.unlink(missing_ok=True)
+            if self.cursor_path.exists():
+                self._state = self._load_state()
+            else:
+                self._refuse_foreign()
+                self._state = _new_state()
+                self._commit_state(self._state)
+            self._lock = lock
+            self._open_data()  # truncate a torn tail now, before anything else is appended
+        except BaseException:
+            self._lock = None
+            self._close_data()
+            lock.release()
+            raise
+
+    def _refuse_foreign(self) -> None:
+        if self.path.exists() and self.path.stat().st_size > 0:
+            raise CheckpointError(
+                f"{self.path} exists but has no {self.cursor_path.name}: it was not written "
+                "by zendesk-events sync; move it away or choose another --to"
+            )
 
     # ---- cursor file ------------------------------------------------------------------------
 
@@ -177,18 +218,28 @@ class JsonLinesSink(Sink):
             raise CheckpointError(f"cursor file {self.cursor_path} is not one of ours")
         return state
 
-    def _commit_state(self) -> None:
-        tmp = self.cursor_path.with_name(self.cursor_path.name + ".tmp")
+    def _commit_state(self, state: dict[str, Any]) -> None:
+        """Replace the cursor file with ``state`` atomically (the commit point; see the
+        class)."""
+        data = orjson.dumps(state, option=orjson.OPT_INDENT_2)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE)
+            # mkstemp: a new name each time (O_EXCL), owner-only whatever the umask.
+            fd, tmp = tempfile.mkstemp(
+                prefix=self.cursor_path.name + ".", suffix=".tmp", dir=self.cursor_path.parent
+            )
+        except OSError as exc:
+            raise StoreError(f"cannot write cursor file {self.cursor_path}: {exc}") from exc
+        try:
             with open(fd, "wb") as f:
-                f.write(orjson.dumps(self._state, option=orjson.OPT_INDENT_2))
+                f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.cursor_path)
-            _fsync_dir(self.cursor_path.parent)
         except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
             raise StoreError(f"cannot write cursor file {self.cursor_path}: {exc}") from exc
+        _fsync_dir(self.cursor_path.parent)
 
     def _open_data(self) -> IO[bytes]:
         if self._file is None:
@@ -224,10 +275,10 @@ class JsonLinesSink(Sink):
         return None if recent is None else recent.start
 
     def begin_run(self, run: RunInfo) -> None:
+        self.claim()
         self._run = run
         self._tallies = {}
         self._recent = {}
-        self._open_data()  # truncate a torn tail now, before anything else is appended
 
     def _memory(self, stream: str) -> RecentItems | None:
         if stream not in self._recent:
@@ -253,6 +304,9 @@ class JsonLinesSink(Sink):
     ) -> PageWrite:
         """Append the page's lines (on a re-read page, the new and changed ones), then commit
         the cursor (see the class for the protocol)."""
+        self.claim()
+        assert self._lock is not None
+        self._lock.check()
         stream = page.stream
         lines: Lines = page.payload
         recent = self._memory(stream)
@@ -262,6 +316,32 @@ class JsonLinesSink(Sink):
         else:
             written = PageWrite(page.count)
         data = lines.joined(picked)
+        if stream not in self._tallies:
+            self._tallies[stream] = StreamTally.resumed(self.cursor(stream))
+        tally = self._tallies[stream].after(written)
+        try:
+            self._append(data)
+            if recent is not None:
+                recent.remember(lines, picked)
+                recent.prune(checkpoint.start_time - self._run.lookback.get(stream, 0))
+            state = self._next_state(
+                stream, checkpoint, caught_up, written, tally, len(data), recent
+            )
+            self._commit_state(state)
+        except BaseException:
+            # Nothing of this page counts: what is in memory goes back to the last commit,
+            # and the file is cut back to it when next opened, so a caller that tries the
+            # page again appends it once (not after an uncommitted copy).
+            self._close_data()
+            self._recent.pop(stream, None)
+            raise
+        self._state = state
+        if "recent" not in state["streams"][stream]:
+            self._recent[stream] = None
+        self._tallies[stream] = tally
+        return written
+
+    def _append(self, data: bytes) -> None:
         f = self._open_data()
         try:
             if data:
@@ -270,13 +350,18 @@ class JsonLinesSink(Sink):
                 os.fsync(f.fileno())
         except OSError as exc:
             raise StoreError(f"cannot write {self.path}: {exc}") from exc
-        if stream not in self._tallies:
-            self._tallies[stream] = StreamTally.resumed(self.cursor(stream))
-        tally = self._tallies[stream].after(written)
-        lookback = self._run.lookback.get(stream, 0)
-        if recent is not None:
-            recent.remember(lines, picked)
-            recent.prune(checkpoint.start_time - lookback)
+
+    def _next_state(
+        self,
+        stream: str,
+        checkpoint: Checkpoint,
+        caught_up: bool,
+        written: PageWrite,
+        tally: StreamTally,
+        appended: int,
+        recent: RecentItems | None,
+    ) -> dict[str, Any]:
+        """The cursor file's content once this page is committed (``self._state`` as is)."""
         run = self._run
         previous = self._state["streams"].get(stream, {})
         entry: dict[str, Any] = {
@@ -294,15 +379,13 @@ class JsonLinesSink(Sink):
             "changed_events": tally.late.changed,
             "last_run_late": tally.late.run_late,
         }
-        if recent is not None and lookback > 0:
+        if recent is not None and run.lookback.get(stream, 0) > 0:
             entry["recent"] = recent.to_json()
-        else:
-            self._recent[stream] = None
-        self._state["length"] = int(self._state["length"]) + len(data)
-        self._state["streams"][stream] = entry
-        self._commit_state()
-        self._tallies[stream] = tally
-        return written
+        return {
+            **self._state,
+            "length": int(self._state["length"]) + appended,
+            "streams": {**self._state["streams"], stream: entry},
+        }
 
     def status(self) -> SinkStatus:
         streams = [_stream_state(k, v) for k, v in sorted(self._state["streams"].items())]
@@ -310,6 +393,14 @@ class JsonLinesSink(Sink):
         return SinkStatus(self.target, "jsonl", streams, counts)
 
     def close(self) -> None:
+        lock, self._lock = self._lock, None
+        try:
+            self._close_data()
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _close_data(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -337,6 +428,10 @@ def _stream_state(stream: str, entry: dict[str, Any]) -> StreamState:
             int(entry.get("last_run_late", 0)),
         ),
     )
+
+
+def _new_state() -> dict[str, Any]:
+    return {"version": 1, "length": 0, "streams": {}}
 
 
 def _fsync_dir(path: Path) -> None:

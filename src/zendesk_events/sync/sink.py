@@ -164,8 +164,9 @@ class Sink(ABC):
     """A destination that commits a page and its cursor atomically.
 
     Subclass it to write somewhere else: implement the abstract methods; :meth:`write_page`
-    and the context manager come with it. The sync engine calls :meth:`begin_run` once, then
-    :meth:`cursor` per stream, then :meth:`write_prepared` per page; :meth:`close` at the end.
+    and the context manager come with it. The sync engine calls :meth:`claim` and
+    :meth:`begin_run` once, then :meth:`cursor` per stream, then :meth:`write_prepared` per
+    page; :meth:`close` at the end.
     """
 
     target: str
@@ -174,6 +175,19 @@ class Sink(ABC):
     """Whether it keeps a cursor (stdout does not)."""
     keeps_ticket_fields: bool = False
     """Whether :meth:`write_ticket_fields` stores anything (SQL stores do)."""
+
+    def claim(self) -> None:  # noqa: B027 - a hook: most sinks hold no target to claim
+        """Become the target's only writer, until :meth:`close` (or the process ends).
+
+        Two runs writing into one target would interleave their pages and move each other's
+        cursors. :func:`~zendesk_events.sync.run_sync` claims before it reads a cursor; the
+        sinks here also claim on :meth:`begin_run` and on every write, so no writer goes
+        without. Claiming again is free. Reading (:meth:`cursor`, :meth:`status`) needs no
+        claim. Default: nothing to claim (stdout; a subclass that holds no target).
+
+        Raises:
+            TargetBusyError: another process holds the target (the message names it).
+        """
 
     @abstractmethod
     def cursor(self, stream: StreamName) -> StreamState | None:

@@ -1,6 +1,9 @@
 """The SQL sink: pages into a store (SQLite or PostgreSQL), the schema the server serves.
 
-A synced store can be served back as a mirror. Rows and cursor share one transaction. A metric
+A synced store can be served back as a mirror. Rows and cursor share one transaction, and one
+sync at a time writes (:meth:`SqlSink.claim`: a lock beside a SQLite file, an advisory lock in
+a PostgreSQL schema; ``serve`` and ``analyze`` may read and write their own tables meanwhile,
+transaction by transaction). A metric
 event is written with ``visible_at`` = when it was written (a mirror serves what it has synced,
 from then on); a row stored again unchanged keeps its old time (the store's upsert sees to it).
 """
@@ -13,7 +16,7 @@ from typing import Any
 from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.errors import StoreError
 from zendesk_events.events import StreamName
-from zendesk_events.store import EventStore, Store, StreamState
+from zendesk_events.store import EventStore, Store, StreamState, TargetLock
 from zendesk_events.sync.sink import (
     PageWrite,
     PreparedPage,
@@ -54,6 +57,23 @@ class SqlSink(Sink):
         self._tallies: dict[str, StreamTally] = {}
         self._floors: dict[str, int | None] = {}
         self._began = False
+        self._claimed = False
+        self._lock: TargetLock | None = None
+
+    def claim(self) -> None:
+        """Hold the store (its SQLite file, or its PostgreSQL database and schema) for this
+        sink's writes until :meth:`close`; see :mod:`~zendesk_events.store.targetlock`."""
+        if self._claimed:
+            return
+        lock = self.store.writer_lock()
+        if lock is not None:
+            lock.acquire()
+        self._lock, self._claimed = lock, True
+
+    def _holding(self) -> None:
+        self.claim()
+        if self._lock is not None:
+            self._lock.check()
 
     def prepare_function(self) -> PrepareFunction:
         return prepare_rows
@@ -62,6 +82,7 @@ class SqlSink(Sink):
         return self.store.state.get(stream)
 
     def begin_run(self, run: RunInfo) -> None:
+        self.claim()
         self._run = run
         self._tallies = {}
         self._floors = {}
@@ -88,6 +109,7 @@ class SqlSink(Sink):
     ) -> PageWrite:
         """Rows and cursor, one commit (not flushed at once on PostgreSQL: see
         :meth:`~zendesk_events.store.Database.transaction`; a lost commit is fetched again)."""
+        self._holding()
         run = self._run
         stream = page.stream
         tally, floor = self._tally(stream)
@@ -120,6 +142,7 @@ class SqlSink(Sink):
 
     def write_ticket_fields(self, fields: list[dict[str, Any]]) -> int:
         """Replace the stored ticket fields with ``fields`` (id by id; others are kept)."""
+        self._holding()
         with self.store.db.transaction() as tx:
             return self.store.account.put(tx, "ticket_fields", fields)
 
@@ -136,5 +159,10 @@ class SqlSink(Sink):
                 with suppress(StoreError):
                     self.store.lookup_indexes.build()
         finally:
-            if self._owned:
-                self.store.close()
+            lock, self._lock, self._claimed = self._lock, None, False
+            try:
+                if lock is not None:
+                    lock.release()
+            finally:
+                if self._owned:
+                    self.store.close()

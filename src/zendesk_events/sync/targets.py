@@ -17,7 +17,9 @@ DEFAULT_TARGET = DEFAULT_DB
 """``zendesk-events.db`` in the working directory."""
 
 
-def open_sink(target: str = DEFAULT_TARGET, *, create: bool = True) -> Sink:
+def open_sink(
+    target: str = DEFAULT_TARGET, *, create: bool = True, allow_foreign_tables: bool = False
+) -> Sink:
     """The sink a ``--to`` target names.
 
     * a SQLite path (or ``sqlite:///path``) or ``postgresql://…``: :class:`SqlSink`, the store
@@ -28,10 +30,17 @@ def open_sink(target: str = DEFAULT_TARGET, *, create: bool = True) -> Sink:
     Args:
         target: one of the above.
         create: create a missing SQLite/JSON Lines file; False (for ``status``) raises instead.
+        allow_foreign_tables: add our tables to a database that holds another application's
+            (refused by default, untouched).
+
+    Nothing is locked yet: a writer claims the target (:meth:`Sink.claim`, done by
+    :func:`~zendesk_events.sync.run_sync`), a reader (``status``) does not.
 
     Raises:
         ConfigError: ``create`` is False and ``target`` does not exist, or stdout was asked
             for without ``create``.
+        ForeignStoreError: the database holds another application's tables (and not
+            ``allow_foreign_tables``).
         StoreError: the database cannot be opened.
         CheckpointError: a JSON Lines file disagrees with its cursor file.
     """
@@ -45,4 +54,4 @@ def open_sink(target: str = DEFAULT_TARGET, *, create: bool = True) -> Sink:
         path = target.removeprefix("sqlite:///")
         if not Path(path).exists():
             raise ConfigError(f"nothing synced to {redact_url(target)} yet (no such file)")
-    return SqlSink(open_store(target))
+    return SqlSink(open_store(target, allow_foreign_tables=allow_foreign_tables))
