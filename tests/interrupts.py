@@ -54,7 +54,8 @@ def interrupt(
         [COMMAND, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
+        # a run that hangs is sent SIGABRT below, on which every thread's stack is printed
+        env={**os.environ, "PYTHONFAULTHANDLER": "1", **(env or {})},
     )
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
@@ -65,9 +66,11 @@ def interrupt(
     try:
         _, err = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
-        process.kill()
+        process.send_signal(signal.SIGABRT)
         _, err = process.communicate()
-        raise AssertionError(f"still running 60 s after Ctrl-C at {delay:.3f} s") from None
+        raise AssertionError(
+            f"still running 60 s after Ctrl-C at {delay:.3f} s:\n{err.decode(errors='replace')}"
+        ) from None
     return Interrupted(delay, process.returncode, err.decode(errors="replace"))
 
 

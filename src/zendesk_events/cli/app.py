@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from zendesk_events.cli import HeldInterrupt
 from zendesk_events.errors import ZendeskEventsError
 
 __all__ = ["COMMANDS", "cli"]
@@ -42,7 +43,9 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
-        command: click.Command = import_module(f"zendesk_events.cli.{cmd_name}").command
+        with HeldInterrupt():  # a command's imports build pydantic models
+            module = import_module(f"zendesk_events.cli.{cmd_name}")
+        command: click.Command = module.command
         return command
 
     def make_context(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from zendesk_events.cli import HeldInterrupt
 from zendesk_events.cli.params import INT64, FiniteFloat, HttpUrl, Time
 from zendesk_events.config import ServerSettings
 from zendesk_events.emulator import DEFAULT_LATE_ARRIVAL, MAX_RATE, LateArrival
@@ -176,8 +177,9 @@ def command(
     and the emulated account's Tickets API and SLA policies, its automations and its clock.
     Needs the server extra: pip install 'zendesk-events[server]'."""
     require("server", "zendesk-events serve")
-    from zendesk_events.cli.live import WORKER_FACTORY, build_app, prepare
-    from zendesk_events.server.runner import bind, serve
+    with HeldInterrupt():  # FastAPI's imports build pydantic validators
+        from zendesk_events.cli.live import WORKER_FACTORY, build_app, prepare
+        from zendesk_events.server.runner import bind, serve
 
     late = LateArrival.parse(late_share, late_minutes)
     start = None if fake_clock is None else float(fake_clock)
@@ -216,12 +218,14 @@ def command(
     live = f"traffic {traffic:g} writes/s" if traffic else "no traffic"
     when = "the wall clock" if start is None else f"a fake clock at {epoch_to_iso(int(start))}"
     click.echo(f"emulated account: {live}, on {when}, late metric events: {late.describe()}")
+    with HeldInterrupt():  # and so do its routes
+        app = build_app(settings) if workers <= 1 else None
     serve(
         settings,
         sock,
         workers=workers,
         log_level=log_level,
         access_log=access_log,
-        app=build_app(settings) if workers <= 1 else None,
+        app=app,
         worker_factory=WORKER_FACTORY,
     )
