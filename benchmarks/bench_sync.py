@@ -73,8 +73,8 @@ def serve(
     if request_log is None:
         code = (
             "from zendesk_events.config import ServerSettings\n"
-            "from zendesk_events.server.runner import serve\n"
-            f"serve({settings}, host='127.0.0.1', port={port}, workers=1, "
+            "from zendesk_events.server.runner import bind, serve\n"
+            f"serve({settings}, bind('127.0.0.1', {port}), workers=1, "
             "log_level='warning', access_log=False)"
         )
     else:
