@@ -21,6 +21,7 @@ from synckit import (
 )
 
 from zendesk_events import errors
+from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.client import Wait
 from zendesk_events.config import ServerSettings
 from zendesk_events.server import create_app
@@ -34,6 +35,8 @@ from zendesk_events.sync import (
     process,
     run_sync,
 )
+from zendesk_events.sync.fetching import FetchJob
+from zendesk_events.sync.sqlsink import prepare_rows
 from zendesk_events.timeutil import SystemClock
 
 
@@ -197,6 +200,28 @@ def test_a_killed_sync_leaves_no_fetcher_behind(
         while any(_alive(c) for c in fetchers):
             assert time.monotonic() < deadline, f"fetcher outlived its writer: {fetchers}"
             time.sleep(0.05)
+
+
+def test_the_fetcher_child_ends_by_itself_without_a_word_on_stderr(
+    source_store: Store, serve_source: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Its stdin leash thread sits in a read of stdin, which the writer keeps open; a child
+    # whose interpreter shut down around it aborted with "Fatal Python error:
+    # _enter_buffered_busy" on the user's terminal (seen on every 1 M-event benchmark run).
+    with serve_source(source_store, page_limit=1000) as src:
+        recipe = ClientRecipe(base_url=src.url, email=EMAIL, token=src.token)
+        job = FetchJob("ticket_events", Checkpoint(0, frozenset()), False, None, prepare_rows)
+        child = process._Child(recipe, job, None)
+        try:
+            kinds = [kind for kind, _ in child.messages()]
+            assert kinds[-1] == "end", kinds
+            code = child.exit_code()  # its stdin still open: it must end on its own
+        finally:
+            child.stop()
+            child.close()
+    err = capfd.readouterr().err
+    assert code == 0, err
+    assert "Fatal Python error" not in err, err
 
 
 def _own_session(child: int, parent: int) -> bool:

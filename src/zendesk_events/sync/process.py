@@ -46,12 +46,19 @@ _PIPE_DEPTH = 2
 """Pages received and waiting for the writer, at most."""
 
 _BOOT = (
-    "import pickle, sys\n"
+    "import os, pickle, sys\n"
     "sys.path[:] = pickle.load(sys.stdin.buffer)\n"
     "from zendesk_events.sync.process import _child_main\n"
     "_child_main(int(sys.argv[1]))\n"
+    "sys.stdout.flush(); sys.stderr.flush(); os._exit(0)\n"
 )
-"""The child's command: take the parent's import path, then run :func:`_child_main`."""
+"""The child's command: take the parent's import path, then run :func:`_child_main`.
+
+It ends with ``os._exit``: the leash thread is blocked reading stdin, which the parent keeps
+open, and an interpreter shutting down around it aborts with "Fatal Python error:
+_enter_buffered_busy" on the user's terminal. Nothing is left to flush but stdio: the page
+pipe and the client are closed by :func:`_child_main` itself.
+"""
 
 Budget = tuple[int | None, float | None, str]
 
