@@ -18,8 +18,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote_plus, urlencode
 
 from starlette.datastructures import QueryParams
@@ -34,6 +35,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "link",
+    "list_page",
     "offset_slice",
     "origin",
     "page_size",
@@ -226,3 +228,57 @@ def offset_slice(
     number = page_size(params.get("page"), name="page", default=1, maximum=10**9)
     start = (number - 1) * per_page
     return range(min(start, count), min(start + per_page, count)), number, per_page
+
+
+def list_page(
+    request: Request,
+    base: str,
+    key: str,
+    records: Sequence[Any],
+    positions: Sequence[tuple[int, int]],
+    limit: int,
+) -> dict[str, Any]:
+    """The body of one page of a small list endpoint (a ticket's audits or comments), as
+    Zendesk pages it: cursor pages (``meta``, ``links``) when any ``page[...]`` parameter is
+    given, else offset pages (``next_page``, ``previous_page``, ``count``).
+
+    Args:
+        key: the list's key in the body (``audits``, ``comments``).
+        records: the whole list, oldest first.
+        positions: each record's (seconds, id), ascending, for the cursors.
+        limit: default and largest page size.
+
+    Raises:
+        InvalidPaginationParameter: a malformed cursor, page or page size.
+    """
+    params = request.query_params
+    if wants_cursor(params):
+        cursor = parse_cursor_params(params, default=limit, maximum=limit)
+        chosen, has_more = cursor_slice(list(positions), cursor)
+        meta, links = cursor_meta_links(
+            request,
+            base,
+            cursor.size,
+            positions[chosen[0]] if chosen else None,
+            positions[chosen[-1]] if chosen else None,
+            has_more,
+        )
+        return {key: [records[i] for i in chosen], "meta": meta, "links": links}
+    window, number, per_page = offset_slice(len(records), params, default=limit, maximum=limit)
+    path = request.scope["path"]
+    kept = [(k, v) for k, v in params.multi_items() if k not in ("page", "per_page")]
+    next_page = previous_page = None
+    if number * per_page < len(records):
+        next_page = link(
+            base, path, [*kept, ("page", str(number + 1)), ("per_page", str(per_page))]
+        )
+    if number > 1:
+        previous_page = link(
+            base, path, [*kept, ("page", str(number - 1)), ("per_page", str(per_page))]
+        )
+    return {
+        key: [records[i] for i in window],
+        "next_page": next_page,
+        "previous_page": previous_page,
+        "count": len(records),
+    }

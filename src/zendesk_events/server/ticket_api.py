@@ -33,8 +33,8 @@ from zendesk_events.server.errors import (
 )
 from zendesk_events.server.paging import (
     cursor_meta_links,
-    cursor_slice,
     link,
+    list_page,
     offset_slice,
     origin,
     parse_cursor_params,
@@ -223,43 +223,8 @@ async def list_comments(request: Request) -> Response:
     if not items or store.live.is_deleted(ticket_id):
         raise RecordNotFound()
     comments = [c for item in items for c in comments_from_event(item)]
-    params = request.query_params
-    base = _base(request)
-    if wants_cursor(params):
-        cursor = parse_cursor_params(params, default=LIST_LIMIT, maximum=LIST_LIMIT)
-        positions = [(_seconds(c), int(c["id"])) for c in comments]
-        chosen, has_more = cursor_slice(positions, cursor)
-        meta, links = cursor_meta_links(
-            request,
-            base,
-            cursor.size,
-            positions[chosen[0]] if chosen else None,
-            positions[chosen[-1]] if chosen else None,
-            has_more,
-        )
-        return _json({"comments": [comments[i] for i in chosen], "meta": meta, "links": links})
-    window, number, per_page = offset_slice(
-        len(comments), params, default=LIST_LIMIT, maximum=LIST_LIMIT
-    )
-    path = request.scope["path"]
-    kept = [(k, v) for k, v in params.multi_items() if k not in ("page", "per_page")]
-    next_page = previous_page = None
-    if number * per_page < len(comments):
-        next_page = link(
-            base, path, [*kept, ("page", str(number + 1)), ("per_page", str(per_page))]
-        )
-    if number > 1:
-        previous_page = link(
-            base, path, [*kept, ("page", str(number - 1)), ("per_page", str(per_page))]
-        )
-    return _json(
-        {
-            "comments": [comments[i] for i in window],
-            "next_page": next_page,
-            "previous_page": previous_page,
-            "count": len(comments),
-        }
-    )
+    positions = [(_seconds(c), int(c["id"])) for c in comments]
+    return _json(list_page(request, _base(request), "comments", comments, positions, LIST_LIMIT))
 
 
 def _seconds(comment: dict[str, Any]) -> int:

@@ -22,16 +22,12 @@ from zendesk_events.server.errors import InvalidStartTime, RecordNotFound, TooRe
 from zendesk_events.server.incremental import IncrementalExport
 from zendesk_events.server.openapi import endpoint_docs
 from zendesk_events.server.paging import (
-    cursor_meta_links,
-    cursor_slice,
     decode_cursor,
     encode_cursor,
     link,
-    offset_slice,
+    list_page,
     origin,
     page_size,
-    parse_cursor_params,
-    wants_cursor,
 )
 from zendesk_events.server.routing import zendesk_router
 from zendesk_events.store import Store, audit_from_event
@@ -122,43 +118,9 @@ async def ticket_audits(request: Request) -> Response:
     if not items:
         raise RecordNotFound()
     audits = [audit_from_event(item) for item in items]
-    params = request.query_params
+    positions = [(_seconds(item), int(item["id"])) for item in items]
     base = origin(request, request.app.state.settings.base_url)
-    if wants_cursor(params):
-        cursor = parse_cursor_params(params, default=LIST_PAGE_LIMIT, maximum=LIST_PAGE_LIMIT)
-        positions = [(_seconds(item), int(item["id"])) for item in items]
-        chosen, has_more = cursor_slice(positions, cursor)
-        meta, links = cursor_meta_links(
-            request,
-            base,
-            cursor.size,
-            positions[chosen[0]] if chosen else None,
-            positions[chosen[-1]] if chosen else None,
-            has_more,
-        )
-        return _json({"audits": [audits[i] for i in chosen], "meta": meta, "links": links})
-    window, number, per_page = offset_slice(
-        len(audits), params, default=LIST_PAGE_LIMIT, maximum=LIST_PAGE_LIMIT
-    )
-    path = request.scope["path"]
-    kept = [(k, v) for k, v in params.multi_items() if k not in ("page", "per_page")]
-    next_page = previous_page = None
-    if number * per_page < len(audits):
-        next_page = link(
-            base, path, [*kept, ("page", str(number + 1)), ("per_page", str(per_page))]
-        )
-    if number > 1:
-        previous_page = link(
-            base, path, [*kept, ("page", str(number - 1)), ("per_page", str(per_page))]
-        )
-    return _json(
-        {
-            "audits": [audits[i] for i in window],
-            "next_page": next_page,
-            "previous_page": previous_page,
-            "count": len(audits),
-        }
-    )
+    return _json(list_page(request, base, "audits", audits, positions, LIST_PAGE_LIMIT))
 
 
 def _seconds(item: dict[str, Any]) -> int:
