@@ -26,7 +26,13 @@ EXPECTED = {
 
 
 def _modes(folder: Path) -> dict[str, str]:
-    return {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in folder.iterdir()}
+    modes = {}
+    for path in folder.iterdir():
+        try:
+            modes[path.name] = oct(stat.S_IMODE(path.stat().st_mode))
+        except FileNotFoundError:  # a cursor's temporary file, renamed over the cursor meanwhile
+            continue
+    return modes
 
 
 @pytest.mark.slow
@@ -52,7 +58,8 @@ def test_sync_creates_owner_only_files_under_a_permissive_umask(
                 proc.kill()
                 proc.communicate()
     after = _modes(folder)
-    assert set(running) == EXPECTED[name], running
+    # a --follow poll may be committing: its cursor's temporary file counts for the modes only
+    assert {n for n in running if not n.endswith(".tmp")} == EXPECTED[name], running
     assert all(mode == "0o600" for mode in running.values()), running
     assert all(mode == "0o600" for mode in after.values()), after
     assert f"{name}.sync-lock" not in after
