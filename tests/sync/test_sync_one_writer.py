@@ -24,7 +24,7 @@ from synckit import assert_same_events, jsonl_items, run_cli, served_items, wait
 
 from zendesk_events.cli import cli
 from zendesk_events.errors import StoreError, TargetBusyError
-from zendesk_events.store import Store, open_store, targetlock
+from zendesk_events.store import Database, Store, open_store, targetlock
 from zendesk_events.sync import open_sink, run_sync
 
 STREAMS = ("ticket_events", "ticket_metric_events")
@@ -208,3 +208,32 @@ def test_status_and_analyze_go_on_while_a_sync_holds_the_store(store_url: str) -
             assert result.exit_code == 0, result.output
     finally:
         holder.close()
+
+
+def test_a_second_sync_stops_before_it_opens_the_target(
+    source_store: Store, serve_source: Any, target: str
+) -> None:
+    """The hold comes before the store is opened, not after: opening creates and migrates a
+    store, which met the first run's writes instead of its hold ("database is locked", exit
+    1, seen once in a clean-clone CI run when two syncs started together into a new file).
+    Here the first run holds the target and has not opened it yet: the second must stop with
+    exit 75 and leave everything as it found it (for SQLite, no database file at all)."""
+    if target.endswith(".jsonl"):
+        holder: Any = open_sink(target)
+        holder.claim()
+    else:
+        holder = targetlock.lock_for(Database(target))
+        holder.acquire()
+    try:
+        with serve_source(source_store, page_limit=40) as src:
+            env = {**os.environ, "ZENDESK_API_TOKEN": src.token}
+            folder = None if "://" in target else Path(target).parent
+            before = None if folder is None else {p.name for p in folder.iterdir()}
+            proc = run_cli(src.cli_args(target), env=env)
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == BUSY, err.decode()
+            assert f"pid {os.getpid()} " in err.decode()
+            if folder is not None:
+                assert {p.name for p in folder.iterdir()} == before
+    finally:
+        holder.close() if target.endswith(".jsonl") else holder.release()

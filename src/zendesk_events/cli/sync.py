@@ -223,9 +223,9 @@ def command(
         )
         client = recipe.build(on_wait=progress.waiting)
         cleanup.callback(client.close)
-        sink = open_sink(target, allow_foreign_tables=allow_foreign_tables)
+        # Held across both runs below, from before the store is opened (or migrated).
+        sink = open_sink(target, allow_foreign_tables=allow_foreign_tables, claim=True)
         cleanup.callback(sink.close)
-        sink.claim()  # held across both runs below, before any cursor is read
         stop = cleanup.enter_context(_stop_on_signals())
         cleanup.enter_context(progress)
         args: dict[str, Any] = {

@@ -71,6 +71,7 @@ __all__ = [
     "audit_from_event",
     "comments_from_event",
     "hash_password",
+    "lock_for",
     "open_store",
     "redact_url",
     "verify_password",
@@ -127,11 +128,13 @@ class Store:
         self.close()
 
 
-def open_store(url: str = DEFAULT_DB, *, allow_foreign_tables: bool = False) -> Store:
+def open_store(url: str | Database = DEFAULT_DB, *, allow_foreign_tables: bool = False) -> Store:
     """Open (creating and migrating as needed) the store at ``url``.
 
     Args:
-        url: a SQLite file path (or ``sqlite:///path``) or ``postgresql://…``.
+        url: a SQLite file path (or ``sqlite:///path``) or ``postgresql://…``; or a
+            :class:`Database` not used yet, for a writer that holds its target
+            (:func:`lock_for`) before the first write, which migrating may be.
         allow_foreign_tables: add our tables to a database that holds another application's
             (refused by default, before anything is written; see :func:`~zendesk_events.
             store.schema.refuse_foreign`). A SQLite file is switched to WAL mode.
@@ -140,7 +143,7 @@ def open_store(url: str = DEFAULT_DB, *, allow_foreign_tables: bool = False) -> 
         ForeignStoreError: the database holds other tables and no store of ours.
         StoreError: cannot open or migrate.
     """
-    db = Database(url)
+    db = url if isinstance(url, Database) else Database(url)
     try:
         if not allow_foreign_tables:
             refuse_foreign(db)

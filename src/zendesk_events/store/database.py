@@ -194,10 +194,12 @@ class Database:
         try:
             if self.dialect == "sqlite":
                 _create_private(self._target)
-                conn = sqlite3.connect(self._target, isolation_level=None, check_same_thread=False)
+                # The busy timeout first: switching a new file to WAL needs the file to itself.
+                conn = sqlite3.connect(
+                    self._target, isolation_level=None, check_same_thread=False, timeout=30.0
+                )
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA busy_timeout=30000")
                 conn.execute("PRAGMA foreign_keys=ON")
             else:
                 import psycopg

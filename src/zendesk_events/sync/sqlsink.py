@@ -43,12 +43,21 @@ class SqlSink(Sink):
         store: an open store.
         owned: close the store on :meth:`close`.
         clock: the time written as metric events' ``visible_at`` (tests pass a FakeClock).
+        lock: the hold on ``store`` already taken (see :func:`~zendesk_events.sync.open_sink`'s
+            ``claim``), released on :meth:`close`; None: :meth:`claim` takes one.
     """
 
     resumable = True
     keeps_ticket_fields = True
 
-    def __init__(self, store: Store, *, owned: bool = True, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        owned: bool = True,
+        clock: Clock | None = None,
+        lock: TargetLock | None = None,
+    ) -> None:
         self.store = store
         self.target = store.url
         self._owned = owned
@@ -57,8 +66,8 @@ class SqlSink(Sink):
         self._tallies: dict[str, StreamTally] = {}
         self._floors: dict[str, int | None] = {}
         self._began = False
-        self._claimed = False
-        self._lock: TargetLock | None = None
+        self._lock: TargetLock | None = lock
+        self._claimed = lock is not None and lock.held
 
     def claim(self) -> None:
         """Hold the store (its SQLite file, or its PostgreSQL database and schema) for this
