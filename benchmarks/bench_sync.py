@@ -259,15 +259,17 @@ def throughput(db: str, repeat: int, kinds: str) -> list[list[object]]:
         k: v for k, v in targets.items() if v is None or v in wanted or v.split("-")[0] in wanted
     }
     runs: dict[str, list[float]] = {label: [] for label in targets}
+    cpu: dict[str, list[tuple[float, float, float]]] = {label: [] for label in targets}
     counts: dict[str, int] = {}
     schemas: list[str] = []
     try:
         with (
-            serve(db, port),
+            serve(db, port) as server_pid,
             tempfile.TemporaryDirectory() as tmp,
         ):
             for _ in range(repeat):
                 for label, kind in targets.items():
+                    before = _cpu_seconds(server_pid)
                     if kind is None:
                         n, secs = baseline(base, token, lo)
                     else:
@@ -279,21 +281,62 @@ def throughput(db: str, repeat: int, kinds: str) -> list[list[object]]:
                         # checkpoint of ~2 GB of dirty pages) now, not during the next run.
                         _drop_schemas(schemas, checkpoint=True)
                         schemas.clear()
+                    after = _cpu_seconds(server_pid)
                     runs[label].append(n / secs)
+                    cpu[label].append(tuple(b - a for a, b in zip(before, after, strict=True)))
                     counts[label] = n
     finally:
         _drop_schemas(schemas)
     base_rate = median(runs["baseline (httpx GET + orjson parse only)"])
-    return [
-        [
-            label,
-            counts[label],
-            median(rates),
-            f"{min(rates):,.0f}-{max(rates):,.0f}",
-            f"{median(rates) / base_rate:.2f}",
-        ]
-        for label, rates in runs.items()
-    ]
+    rows: list[list[object]] = []
+    for label, rates in runs.items():
+        mine, child, served = (median([c[i] for c in cpu[label]]) for i in range(3))
+        rows.append(
+            [
+                label,
+                counts[label],
+                median(rates),
+                f"{min(rates):,.0f}-{max(rates):,.0f}",
+                f"{median(rates) / base_rate:.2f}",
+                f"{mine:.2f} / {child:.2f}",
+                f"{served:.2f}",
+                f"{(mine + child + served) / (counts[label] / median(rates)):.2f}",
+            ]
+        )
+    return rows
+
+
+THROUGHPUT_HEADERS = [
+    "run",
+    "events",
+    "events/s",
+    "range",
+    "x baseline",
+    "CPU s: writer / fetcher",
+    "CPU s: server",
+    "cores busy",
+]
+"""Part 1's columns. The CPU columns say where the time goes on this machine: the writer is
+this process (its threads included; in the baseline, its GETs and parsing), the fetcher the
+child process that ``sync`` starts for a
+backfill, the server our ``serve`` process (PostgreSQL's own backends are not counted).
+"Cores busy" is their sum over the wall time: near the machine's core count, a sync is bound
+by CPU as a whole, and only less work per event (not more overlap) makes it faster."""
+
+
+def _cpu_seconds(server_pid: int) -> tuple[float, float, float]:
+    """CPU seconds so far of this process, of its waited-for children, and of the server."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(f"/proc/{server_pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (
+        time.process_time(),
+        children.ru_utime + children.ru_stime,
+        (int(fields[11]) + int(fields[12])) / ticks,
+    )
 
 
 def _target(kind: str, tmp: str, schemas: list[str]) -> str:
@@ -422,7 +465,7 @@ def main() -> None:
     if "1" in args.parts:
         rows = throughput(db, args.repeat, args.targets)
         print(f"\n1. Sync of ticket_events from our server (limit off), median of {args.repeat}")
-        print(table(["run", "events", "events/s", "range", "x baseline"], rows), flush=True)
+        print(table(THROUGHPUT_HEADERS, rows), flush=True)
     if "2" in args.parts:
         prow = pacing(db, args.window, args.windows)
         print("\n2. Pacing at the rate limit (server limit 10/min scaled to a short window)")
