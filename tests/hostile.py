@@ -13,6 +13,8 @@ is its size in bytes or its encoding:
 * ``/page[/ENCODING]``: a small valid ``ticket_events`` page, in gzip, deflate or identity (the
   default), or in br (which no client here asks for); ``/page-then-bomb``: that page (not the
   last one) for ``start_time=0``, a bomb for any later page;
+* ``/drip[/PIECES]``: that page (the last one) in PIECES pieces (default 20), 0.1 s apart: no
+  read waits long, the whole body takes PIECES/10 seconds;
 * ``/429``: always 429 with ``Retry-After: 0``; ``/count`` says how many 429s were answered.
 """
 
@@ -23,6 +25,7 @@ import json
 import struct
 import sys
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,6 +94,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif mode in ("page", "page-then-bomb"):
             encoding = arg if mode == "page" and arg in ENCODINGS else "identity"
             self._page(int(query.get("start_time", 0)), encoding, last=mode == "page")
+        elif mode == "drip":
+            self._drip(page(int(query.get("start_time", 0))), size or 20)
         elif mode == "429":
             with self.server.lock:
                 self.server.limited += 1
@@ -123,6 +128,18 @@ class _Handler(BaseHTTPRequestHandler):
                 piece = chunk[: size - sent]
                 self.wfile.write(piece)
                 sent += len(piece)
+
+    def _drip(self, body: bytes, pieces: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        step = -(-len(body) // pieces)
+        with contextlib.suppress(OSError):
+            for n in range(0, len(body), step):
+                self.wfile.write(body[n : n + step])
+                self.wfile.flush()
+                time.sleep(0.1)
 
     def _page(self, start: int, encoding: str, last: bool) -> None:
         body = page(start, end_of_stream=last)

@@ -53,6 +53,8 @@ BAD_SYNC = {
     "max response 0": ["--max-response-mb", "0"],
     "max response huge": ["--max-response-mb", "99999999999"],
     "max response not a number": ["--max-response-mb", "lots"],
+    "response timeout 0": ["--response-timeout", "0"],
+    "response timeout not a number": ["--response-timeout", "soon"],
     "url unparsable": ["--url", "http://[::1"],
     "url port out of range": ["--url", "http://127.0.0.1:99999"],
     "url with a blank": ["--url", "http://exa mple.com"],

@@ -13,6 +13,7 @@ import pytest
 from hostile import HostileServer, hostile_server
 from zendesk_events.client import ZendeskClient
 from zendesk_events.errors import ConfigError, ResponseTooLargeError, TransportError
+from zendesk_events.timeutil import FakeClock
 
 MIB = 1024 * 1024
 LIMIT = 64 * MIB  # the default
@@ -99,3 +100,39 @@ def test_an_encoding_the_client_did_not_ask_for_is_refused(hostile: HostileServe
 def test_a_limit_below_one_byte_is_a_config_error(limit: int) -> None:
     with pytest.raises(ConfigError, match="max_response_bytes"):
         client("http://127.0.0.1:9", max_response_bytes=limit)
+
+
+def test_a_dripping_body_is_given_up_at_the_response_timeout(hostile: HostileServer) -> None:
+    """Each read comes within 0.1 s, so the 60 s read timeout never fires: only a deadline for
+    the whole response ends a body that takes its time (2 s here; hours for a hostile one)."""
+    with client(f"{hostile.url}/drip/20", response_timeout=0.5) as zd:
+        t0 = time.perf_counter()
+        with pytest.raises(TransportError, match="did not end in time") as caught:
+            zd.fetch_page("ticket_events", 0)
+        assert time.perf_counter() - t0 < 1.5
+    assert "bytes received" in str(caught.value) and "t@" not in str(caught.value)
+    with client(f"{hostile.url}/drip/5") as zd:  # the default leaves a slow page its time
+        assert zd.response_timeout == 300
+        assert [e["id"] for e in zd.fetch_page("ticket_events", 0).items] == [1, 2]
+
+
+def test_a_dripping_body_is_retried_like_a_timeout(hostile: HostileServer) -> None:
+    waits: list[str] = []
+    with ZendeskClient(
+        base_url=f"{hostile.url}/drip/20",
+        email="a@example.com",
+        token="t",
+        max_retries=2,
+        response_timeout=0.3,
+        clock=FakeClock(),  # the backoff's sleeps; the deadline is the network's real time
+        on_wait=lambda wait: waits.append(wait.reason),
+    ) as zd:
+        with pytest.raises(TransportError, match="after 3 attempts"):
+            zd.fetch_page("ticket_events", 0)
+    assert waits == ["retry", "retry"]
+
+
+@pytest.mark.parametrize("seconds", [0, -1.0, float("nan")])
+def test_a_response_timeout_not_above_zero_is_a_config_error(seconds: float) -> None:
+    with pytest.raises(ConfigError, match="response_timeout"):
+        client("http://127.0.0.1:9", response_timeout=seconds)

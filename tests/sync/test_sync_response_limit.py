@@ -42,3 +42,28 @@ def test_a_bomb_page_stops_the_sync_and_stores_nothing_of_it(tmp_path: Path, fet
         (state,) = store.state.all()
     assert ids == [1, 2]  # the first page, committed with its cursor; nothing of the bomb
     assert state.checkpoint.start_time == 2
+
+
+@pytest.mark.parametrize("fetcher", ["thread", "process"])
+def test_a_dripping_server_is_given_up_on_at_the_response_timeout(
+    tmp_path: Path, fetcher: str
+) -> None:
+    """The deadline reaches the fetcher child too (it builds its client from the recipe)."""
+    target = tmp_path / "out.db"
+    with hostile_server() as server:
+        done = sync(
+            f"{server.url}/drip/40",  # 4 s for the whole page, 0.1 s between reads
+            target,
+            "--response-timeout",
+            "1",
+            "--max-retries",
+            "0",
+            "--fetcher",
+            fetcher,
+        )
+    assert done.returncode == 1, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "did not end in time" in errors[0], done.stderr
+    assert "Traceback" not in done.stderr and "SECRET-TOKEN" not in done.stderr
+    with open_store(str(target)) as store:
+        assert store.db.query("SELECT count(*) FROM ticket_events") == [(0,)]

@@ -15,7 +15,7 @@ import click
 
 from zendesk_events.cli.params import FiniteFloat, Time
 from zendesk_events.cli.progress import LiveProgress, PlainProgress, summary_lines, summary_table
-from zendesk_events.client.body import DEFAULT_MAX_RESPONSE_BYTES
+from zendesk_events.client.body import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RESPONSE_TIMEOUT
 from zendesk_events.config import SourceSettings
 from zendesk_events.errors import ConfigError
 from zendesk_events.events import STREAMS
@@ -173,6 +173,16 @@ def _span(seconds: int) -> str:
     "it costs more memory, and nothing of it is stored. A full page of the seeded demo "
     "(1000 events) is about 1 MiB.",
 )
+@click.option(
+    "--response-timeout",
+    default=DEFAULT_RESPONSE_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(1, 86400),
+    metavar="SECONDS",
+    help="The longest a whole response may take, from the request to its last byte (each "
+    "read is bounded at 60 s apart from this): a server or proxy that drips its answer is "
+    "given up on and the request retried (--max-retries), instead of holding the sync.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No live display; one summary line per stream.")
 def command(
     since: int,
@@ -189,6 +199,7 @@ def command(
     fetcher: str,
     max_retries: int,
     max_response_mb: int,
+    response_timeout: float,
     quiet: bool,
     **source_flags: str | None,
 ) -> None:
@@ -220,6 +231,7 @@ def command(
             **_client_args(source),
             max_retries=max_retries,
             max_response_bytes=max_response_mb * MIB,
+            response_timeout=response_timeout,
         )
         client = recipe.build(on_wait=progress.waiting)
         cleanup.callback(client.close)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Callable, Iterator
 from importlib import metadata
 from types import TracebackType
@@ -15,7 +16,12 @@ import orjson
 
 from zendesk_events.checkpoint import Checkpoint
 from zendesk_events.client.auth import ZendeskAuth, build_auth
-from zendesk_events.client.body import ACCEPT_ENCODING, DEFAULT_MAX_RESPONSE_BYTES, read_body
+from zendesk_events.client.body import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RESPONSE_TIMEOUT,
+    read_body,
+)
 from zendesk_events.client.pagination import PageResult, caught_up_page, follow_pages, parse_page
 from zendesk_events.client.ratelimit import (
     DEFAULT_RETRY_AFTER,
@@ -148,10 +154,13 @@ class ZendeskClient:
         max_response_bytes: the most bytes a response body may have, both as received
             (compressed) and inflated; a larger one raises
             :class:`~zendesk_events.errors.ResponseTooLargeError` without being read on.
+        response_timeout: seconds a whole response may take, from the request to its last
+            byte (``timeout`` bounds each read only: a server dripping its body would hold
+            the client without end); a late one counts as a network failure and is retried.
 
     Raises:
         ConfigError: no or two sources, a bad subdomain/URL, no or two credentials, a
-            ``max_response_bytes`` below 1.
+            ``max_response_bytes`` below 1, a ``timeout`` or ``response_timeout`` not above 0.
     """
 
     def __init__(
@@ -172,6 +181,7 @@ class ZendeskClient:
         max_rate_limited: int = MAX_RATE_LIMIT_RETRIES,
         pacer: Pacer | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        response_timeout: float = DEFAULT_RESPONSE_TIMEOUT,
     ) -> None:
         self.base_url = _base_url(subdomain, base_url)
         self.subdomain = subdomain.strip().lower() if subdomain is not None else None
@@ -181,7 +191,10 @@ class ZendeskClient:
             raise ConfigError("timeout must be positive")
         if max_response_bytes < 1:
             raise ConfigError("max_response_bytes must be 1 or more")
+        if not response_timeout > 0:
+            raise ConfigError("response_timeout must be positive")
         self.max_response_bytes = max_response_bytes
+        self.response_timeout = response_timeout
         self._auth: ZendeskAuth = build_auth(
             email=email, token=token, password=password, oauth_token=oauth_token
         )
@@ -364,11 +377,12 @@ class ZendeskClient:
     def _send(
         self, url: str, params: dict[str, str | int] | None
     ) -> tuple[httpx.Response, bytearray]:
-        """One GET, its body read within ``max_response_bytes`` (the response comes back
-        closed: its status, headers and URL, and the body beside it)."""
+        """One GET, its body read within ``max_response_bytes`` and ``response_timeout`` (the
+        response comes back closed: its status, headers and URL, and the body beside it)."""
+        deadline = time.monotonic() + self.response_timeout
         response = self._http.send(self._http.build_request("GET", url, params=params), stream=True)
         try:
-            return response, read_body(response, self.max_response_bytes)
+            return response, read_body(response, self.max_response_bytes, deadline)
         finally:
             response.close()
 

@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from zendesk_events.client import Pacer, Wait, ZendeskClient
-from zendesk_events.client.body import DEFAULT_MAX_RESPONSE_BYTES
+from zendesk_events.client.body import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RESPONSE_TIMEOUT
 from zendesk_events.client.ratelimit import MAX_RATE_LIMIT_RETRIES
 from zendesk_events.errors import ConfigError, ZendeskEventsError
 from zendesk_events.sync.fetching import FetchedPage, Fetcher, FetchJob, PageSource, prepared_pages
@@ -87,6 +87,7 @@ class ClientRecipe:
     timeout: float = 60.0
     max_rate_limited: int = MAX_RATE_LIMIT_RETRIES
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    response_timeout: float = DEFAULT_RESPONSE_TIMEOUT
 
     def build(
         self, *, on_wait: Callable[[Wait], None] | None = None, pacer: Pacer | None = None
@@ -107,6 +108,7 @@ class ClientRecipe:
             timeout=self.timeout,
             max_rate_limited=self.max_rate_limited,
             max_response_bytes=self.max_response_bytes,
+            response_timeout=self.response_timeout,
             on_wait=on_wait,
             pacer=pacer,
         )
