@@ -118,7 +118,7 @@ def test_a_dripping_body_is_given_up_at_the_response_timeout(hostile: HostileSer
 
 def test_a_dripping_body_is_retried_like_a_timeout(hostile: HostileServer) -> None:
     waits: list[str] = []
-    with ZendeskClient(
+    zd = ZendeskClient(
         base_url=f"{hostile.url}/drip/20",
         email="a@example.com",
         token="t",
@@ -126,9 +126,9 @@ def test_a_dripping_body_is_retried_like_a_timeout(hostile: HostileServer) -> No
         response_timeout=0.3,
         clock=FakeClock(),  # the backoff's sleeps; the deadline is the network's real time
         on_wait=lambda wait: waits.append(wait.reason),
-    ) as zd:
-        with pytest.raises(TransportError, match="after 3 attempts"):
-            zd.fetch_page("ticket_events", 0)
+    )
+    with zd, pytest.raises(TransportError, match="after 3 attempts"):
+        zd.fetch_page("ticket_events", 0)
     assert waits == ["retry", "retry"]
 
 
