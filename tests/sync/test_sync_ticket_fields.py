@@ -16,7 +16,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from fakezendesk import with_ticket_fields
-from synckit import put
+from synckit import jsonl_items, put
 
 from recorded import FIXTURES, load
 from zendesk_events.cli import cli
@@ -113,13 +113,51 @@ def test_a_mirror_synced_from_our_server_holds_its_ticket_fields(
         assert store.account.all("ticket_fields") == source.account.all("ticket_fields")
 
 
-@pytest.mark.parametrize("target", ["t.db --no-ticket-fields", "t.jsonl"])
-def test_no_request_without_the_flag_or_a_sql_target(
+@pytest.mark.parametrize("target", ["t.db --no-ticket-fields", "t.jsonl --no-ticket-fields", "-"])
+def test_no_request_without_the_flag_or_to_stdout(
     source: Store, serve_source: Any, tmp_path: Path, target: str
 ) -> None:
     calls: list[str] = []
     path, *extra = target.split()
     wrap = partial(with_ticket_fields, status=200, body=FIELDS, calls=calls)
     with serve_source(source, wrap=wrap) as src:
-        _sync(src, str(tmp_path / path), *extra)
+        result = _sync(src, path if path == "-" else str(tmp_path / path), *extra)
     assert calls == []
+    if path == "-":
+        assert '"ticket_fields"' not in result.stdout
+
+
+def _field_lines(path: Path) -> list[dict[str, Any]]:
+    return jsonl_items(path).get("ticket_fields", [])
+
+
+def test_a_json_lines_target_gets_each_field_when_new_or_changed(
+    source: Store, serve_source: Any, tmp_path: Path
+) -> None:
+    """The fields as lines of their own (a reader keeps the last line per stream and id):
+    all of them on the first run, none again while unchanged, the changed one after."""
+    fields = load("ticket_fields")["ticket_fields"]
+    with source.db.transaction() as tx:
+        source.account.put(tx, "ticket_fields", fields)
+    target = tmp_path / "t.jsonl"
+    with serve_source(source) as src:
+        _sync(src, str(target))
+        first = _field_lines(target)
+        assert first == source.account.all("ticket_fields")
+        status = CliRunner().invoke(cli, ["status", "--to", str(target)])
+        assert f"ticket_fields {len(fields)}" in status.stdout, status.stdout
+        _sync(src, str(target))
+        assert _field_lines(target) == first  # nothing written again
+        renamed = {**fields[0], "title": fields[0]["title"] + " (renamed)"}
+        with source.db.transaction() as tx:
+            source.account.put(tx, "ticket_fields", [renamed])
+        _sync(src, str(target))
+    lines = _field_lines(target)
+    assert lines[: len(first)] == first
+    assert lines[len(first) :] == [renamed]
+    last = {f["id"]: f for f in lines}  # as a reader keeps them
+    assert sorted(last.values(), key=lambda f: f["id"]) == sorted(
+        source.account.all("ticket_fields"), key=lambda f: f["id"]
+    )
+    events = jsonl_items(target)["ticket_events"]
+    assert [e["id"] for e in events] == [load("ticket_event_custom_fields")["id"]]

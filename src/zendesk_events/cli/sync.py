@@ -126,7 +126,8 @@ def _span(seconds: int) -> str:
     default=True,
     show_default=True,
     help="Also read the account's ticket fields (GET /api/v2/ticket_fields.json, an ordinary "
-    "API call outside the export budget) into the ticket_fields table of a SQL target, so "
+    "API call outside the export budget) into the ticket_fields table of a SQL target, or "
+    "as ticket_fields lines into a JSON Lines one (each field when new or changed), so "
     "custom field changes can be named. Credentials that may not read them get a note and "
     "the sync goes on.",
 )

@@ -1,6 +1,9 @@
 """The JSON Lines sink: one ``{"stream": ..., "item": {...}}`` line per item, exactly once.
 
-Both streams go interleaved into one file, in the order they were exported. A look-back
+Both streams go interleaved into one file, in the order they were exported, and with them the
+account's ticket fields (``"stream": "ticket_fields"``), which name the custom fields that
+``custom_ticket_fields`` changes carry by id: a field is written when first seen and again
+when it changed (a digest per field is kept in the cursor file). A look-back
 (:mod:`zendesk_events.sync.lookback`) may find an item again: unchanged, it is not written
 again; changed (a breach turned ``deleted``), its new version is appended. So a reader keeps the
 last line per stream and id. To tell the three apart the sink remembers, per stream, the ids and
@@ -64,6 +67,9 @@ def prepare_lines(stream: StreamName, items: list[dict[str, Any]]) -> PreparedPa
     lines = [head + orjson.dumps(item) + b"}\n" for item in items]
     keys = [(int(item["id"]), item_timestamp(item)) for item in items]
     return PreparedPage(stream, len(items), Lines(lines, keys))
+
+
+_TICKET_FIELD_HEAD = b'{"stream":"ticket_fields","item":'
 
 
 def _digest(line: bytes) -> str:
@@ -150,6 +156,7 @@ class JsonLinesSink(Sink):
     """
 
     resumable = True
+    keeps_ticket_fields = True
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         self.path = Path(path)
@@ -341,6 +348,37 @@ class JsonLinesSink(Sink):
         self._tallies[stream] = tally
         return written
 
+    def write_ticket_fields(self, fields: list[dict[str, Any]]) -> int:
+        """Append a ``ticket_fields`` line for each field new or changed since the last
+        written (one commit, as a page); returns how many fields the file now names."""
+        self.claim()
+        assert self._lock is not None
+        self._lock.check()
+        known: dict[str, str] = dict(self._state.get("ticket_fields", {}))
+        lines: list[bytes] = []
+        for field in fields:
+            line = _TICKET_FIELD_HEAD + orjson.dumps(field) + b"}\n"
+            key, digest = str(field["id"]), _digest(line)
+            if known.get(key) != digest:
+                known[key] = digest
+                lines.append(line)
+        if not lines:
+            return len(known)
+        data = b"".join(lines)
+        state = {
+            **self._state,
+            "length": int(self._state["length"]) + len(data),
+            "ticket_fields": known,
+        }
+        try:
+            self._append(data)
+            self._commit_state(state)
+        except BaseException:
+            self._close_data()  # cut back to the last commit when next opened
+            raise
+        self._state = state
+        return len(known)
+
     def _append(self, data: bytes) -> None:
         f = self._open_data()
         try:
@@ -390,6 +428,8 @@ class JsonLinesSink(Sink):
     def status(self) -> SinkStatus:
         streams = [_stream_state(k, v) for k, v in sorted(self._state["streams"].items())]
         counts = {k: int(v.get("lines", 0)) for k, v in sorted(self._state["streams"].items())}
+        if "ticket_fields" in self._state:
+            counts["ticket_fields"] = len(self._state["ticket_fields"])
         return SinkStatus(self.target, "jsonl", streams, counts)
 
     def close(self) -> None:
