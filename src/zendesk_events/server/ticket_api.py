@@ -31,6 +31,7 @@ from zendesk_events.server.errors import (
     RecordInvalid,
     RecordNotFound,
 )
+from zendesk_events.server.openapi import write_docs
 from zendesk_events.server.paging import (
     cursor_meta_links,
     link,
@@ -41,7 +42,6 @@ from zendesk_events.server.paging import (
     wants_cursor,
 )
 from zendesk_events.server.routing import Endpoint, zendesk_router
-from zendesk_events.server.ticket_docs import write_docs
 from zendesk_events.store import Store, User, audit_from_event, comments_from_event
 from zendesk_events.timeutil import iso_to_epoch
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from zendesk_events.server.errors import (
     Forbidden,
@@ -23,16 +23,20 @@ from zendesk_events.server.errors import (
     Unauthorized,
     ZendeskHTTPError,
 )
-from zendesk_events.server.openapi import Audit, AuthenticationError, ForbiddenError, ZendeskError
+from zendesk_events.server.openapi.models import (
+    Audit,
+    AuthenticationError,
+    CursorLinks,
+    CursorMeta,
+    ForbiddenError,
+    OpenObject,
+    ZendeskError,
+)
 
 __all__ = ["write_docs"]
 
 
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class TicketObject(_Open):
+class TicketObject(OpenObject):
     """A ticket as the Tickets API shows it (the recorded keys; more may come)."""
 
     url: str
@@ -69,17 +73,6 @@ class TicketWriteAnswer(BaseModel):
     audit: Audit
 
 
-class _Meta(BaseModel):
-    has_more: bool
-    after_cursor: str | None
-    before_cursor: str | None
-
-
-class _Links(BaseModel):
-    next: str | None
-    prev: str | None
-
-
 class TicketsPage(BaseModel):
     """Offset page of tickets (cursor pages with page[size] have meta/links instead)."""
 
@@ -87,11 +80,11 @@ class TicketsPage(BaseModel):
     next_page: str | None = None
     previous_page: str | None = None
     count: int | None = None
-    meta: _Meta | None = None
-    links: _Links | None = None
+    meta: CursorMeta | None = None
+    links: CursorLinks | None = None
 
 
-class CommentObject(_Open):
+class CommentObject(OpenObject):
     """A comment as the Ticket Comments API shows it (``{id, type, public}`` only when the
     store holds no comment bodies)."""
 
@@ -107,11 +100,11 @@ class CommentsPage(BaseModel):
     next_page: str | None = None
     previous_page: str | None = None
     count: int | None = None
-    meta: _Meta | None = None
-    links: _Links | None = None
+    meta: CursorMeta | None = None
+    links: CursorLinks | None = None
 
 
-class SlaPolicyObject(_Open):
+class SlaPolicyObject(OpenObject):
     """An SLA policy (Zendesk's ``SLAPolicyObject``)."""
 
     url: str
