@@ -17,9 +17,17 @@ from zendesk_events.server.errors import (
 from zendesk_events.server.openapi.models import AuthenticationError, ForbiddenError, ZendeskError
 
 
-def error_response(status: int, summary: str, *examples: ZendeskHTTPError) -> dict[str, Any]:
+def error_response(
+    status: int,
+    summary: str,
+    *examples: ZendeskHTTPError,
+    model: type[BaseModel] | None = None,
+) -> dict[str, Any]:
+    """One documented error: its body's model (``model``, else the one of its status), the
+    headers the examples send, and the examples' bodies, as the routes raise them."""
     models: dict[int, type[BaseModel]] = {401: AuthenticationError, 403: ForbiddenError}
-    model = models.get(status, ZendeskError)
+    if model is None:
+        model = models.get(status, ZendeskError)
     response: dict[str, Any] = {"model": model, "description": summary}
     headers = {name for e in examples for name in e.headers}
     if headers:

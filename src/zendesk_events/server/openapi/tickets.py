@@ -23,14 +23,12 @@ from zendesk_events.server.errors import (
     Unauthorized,
     ZendeskHTTPError,
 )
+from zendesk_events.server.openapi.common import SECURITY, error_response, query_param
 from zendesk_events.server.openapi.models import (
     Audit,
-    AuthenticationError,
     CursorLinks,
     CursorMeta,
-    ForbiddenError,
     OpenObject,
-    ZendeskError,
 )
 
 __all__ = ["write_docs"]
@@ -292,22 +290,6 @@ def _body(
     }
 
 
-def _error(status: int, summary: str, *examples: ZendeskHTTPError) -> dict[str, Any]:
-    models: dict[int, type[BaseModel]] = {
-        401: AuthenticationError,
-        403: ForbiddenError,
-        422: RecordInvalidBody,
-    }
-    response: dict[str, Any] = {"model": models.get(status, ZendeskError), "description": summary}
-    headers = sorted({name for e in examples for name in e.headers})
-    if headers:
-        response["headers"] = {n: {"schema": {"type": "string"}} for n in headers}
-    content = {type(e).__name__: {"value": e.body()} for e in examples}
-    if content:
-        response["content"] = {"application/json": {"examples": content}}
-    return response
-
-
 def _path(name: str, what: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -318,30 +300,20 @@ def _path(name: str, what: str) -> dict[str, Any]:
     }
 
 
-def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
-
-
 _PAGES = [
-    _query("page", "Offset page number, from 1.", {"type": "integer", "minimum": 1}),
-    _query(
+    query_param("page", "Offset page number, from 1.", {"type": "integer", "minimum": 1}),
+    query_param(
         "per_page",
         "Offset page size (at most 100).",
         {"type": "integer", "minimum": 1, "maximum": 100},
     ),
-    _query(
+    query_param(
         "page[size]",
         "Cursor pages of this many (at most 100), by id.",
         {"type": "integer", "minimum": 1, "maximum": 100},
     ),
-    _query("page[after]", "after_cursor of the previous page.", {"type": "string"}),
-    _query("page[before]", "before_cursor of the next page.", {"type": "string"}),
+    query_param("page[after]", "after_cursor of the previous page.", {"type": "string"}),
+    query_param("page[before]", "before_cursor of the next page.", {"type": "string"}),
 ]
 _INVALID = RecordInvalid({"base": [{"description": "Description: cannot be blank"}]})
 _CLOSED = RecordInvalid({"status": [{"description": "Status: closed prevents ticket update"}]})
@@ -452,8 +424,6 @@ _DOCS: dict[str, tuple[int, Any, str, list[dict[str, Any]], dict[str, Any] | Non
     ),
 }
 
-_SECURITY: list[dict[str, list[str]]] = [{"basicAuth": []}, {"bearerAuth": []}]
-
 
 def write_docs(name: str) -> dict[str, Any]:
     """``add_api_route`` keyword arguments documenting one route of ``ticket_api.py``."""
@@ -468,11 +438,11 @@ def write_docs(name: str) -> dict[str, Any]:
         }
     responses: dict[int | str, dict[str, Any]] = {
         status: ok,
-        401: _error(401, "No or wrong credentials.", Unauthorized(), InvalidToken()),
-        403: _error(
+        401: error_response(401, "No or wrong credentials.", Unauthorized(), InvalidToken()),
+        403: error_response(
             403, "Not an admin." if admins else "An end user (agents and admins only).", Forbidden()
         ),
-        429: _error(
+        429: error_response(
             429,
             "Too many failed password checks for this user or from this address; wait "
             "Retry-After seconds. Tokens are never refused this way.",
@@ -483,15 +453,20 @@ def write_docs(name: str) -> dict[str, Any]:
     if 400 in statuses:
         examples = [_BAD_BODY] if body is not None else []
         examples += [_BAD_PAGE] if any(p["in"] == "query" for p in params) else []
-        responses[400] = _error(400, "A body that is not a JSON object, or a bad page.", *examples)
+        responses[400] = error_response(
+            400, "A body that is not a JSON object, or a bad page.", *examples
+        )
     if 404 in statuses:
-        responses[404] = _error(404, "No such record.", RecordNotFound())
+        responses[404] = error_response(404, "No such record.", RecordNotFound())
     if 422 in statuses:
         examples = [_INVALID, _CLOSED] if "ticket" in name else [_INVALID]
-        responses[422] = _error(
-            422, "A body Zendesk would refuse, with details by field.", *examples
+        responses[422] = error_response(
+            422,
+            "A body Zendesk would refuse, with details by field.",
+            *examples,
+            model=RecordInvalidBody,
         )
-    extra: dict[str, Any] = {"parameters": params, "security": _SECURITY}
+    extra: dict[str, Any] = {"parameters": params, "security": SECURITY}
     if body is not None:
         extra["requestBody"] = body
     return {
