@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import base64
+import threading
+import time
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -16,7 +18,7 @@ from serverkit import NOW, Account, make_account, put, ticket_event
 from recorded import load
 from zendesk_events.config import ServerSettings
 from zendesk_events.server import create_app
-from zendesk_events.store import open_store
+from zendesk_events.store import TicketStore, open_store
 from zendesk_events.timeutil import FakeClock, epoch_to_iso, iso_to_epoch
 
 CURSOR = "/api/v2/incremental/tickets/cursor.json"
@@ -395,3 +397,34 @@ def test_a_tickets_cursor_walk_yields_every_changed_ticket_once_in_order(
                 assert got == want
 
             check()
+
+
+def test_a_slow_tickets_page_does_not_stop_the_other_requests(
+    account: Account, serve: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tickets page groups every audit from its start on: seconds on a 1 M-event store (a
+    sleep stands in for that here). Meanwhile the worker answers other requests at once."""
+    put(account.store, "ticket_events", [ticket_event(1, NOW - 3600)])
+    slow = TicketStore.changed_page
+
+    def changed_page(self: TicketStore, **kwargs: Any) -> Any:
+        time.sleep(1.5)
+        return slow(self, **kwargs)
+
+    monkeypatch.setattr(TicketStore, "changed_page", changed_page)
+    with serve(account.store) as s:
+        tickets: list[httpx.Response] = []
+        walker = threading.Thread(
+            target=lambda: tickets.append(s.get(f"{CURSOR}?start_time=0", headers=account.admin))
+        )
+        walker.start()
+        time.sleep(0.3)  # the tickets page is being built
+        t0 = time.monotonic()
+        me = s.get("/api/v2/users/me.json", headers=account.admin)
+        waited = time.monotonic() - t0
+        still_building = walker.is_alive()
+        walker.join(timeout=30)
+    assert me.status_code == 200 and still_building
+    assert waited < 0.6, f"users/me waited {waited:.2f} s for the tickets page"
+    (response,) = tickets
+    assert [t["id"] for t in response.json()["tickets"]] == [ticket_event(1, NOW)["ticket_id"]]

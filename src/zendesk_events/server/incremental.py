@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -83,7 +84,14 @@ class IncrementalExport:
             request, "sample" if sample else "export", lambda: self._page(request, stream, sample)
         )
 
-    async def answer(self, request: Request, bucket: Bucket, page: Callable[[], bytes]) -> Response:
+    async def answer(
+        self,
+        request: Request,
+        bucket: Bucket,
+        page: Callable[[], bytes],
+        *,
+        off_loop: bool = False,
+    ) -> Response:
         """Check who asks and the budget of ``bucket``, then answer with ``page()``'s body.
 
         Every endpoint counted against an export budget goes through here (the two streams,
@@ -96,7 +104,10 @@ class IncrementalExport:
         releases the GIL around every row step, so a few threads each reading a 1000-row page
         hand the GIL back and forth thousands of times per page; measured, that made a
         2-worker server ~5x slower than doing the same work on the loop. Only the slow,
-        uncached password check (scrypt) goes to a thread, of the password checker's own pool.
+        uncached password check (scrypt) goes to a thread, of the password checker's own pool,
+        and a page that may take seconds (``off_loop``: the tickets export, whose page groups
+        every audit from its start) goes to one of the threadpool's, so that it slows the
+        other requests of its worker rather than stopping them.
         """
         headers: dict[str, str] = {}
         try:
@@ -111,7 +122,7 @@ class IncrementalExport:
             headers = self.limiter.bucket_headers(bucket, state)
             if state is not None and state.exceeded:
                 raise RateLimitExceeded(state.reset)
-            body = page()
+            body = await run_in_threadpool(page) if off_loop else page()
         except ZendeskHTTPError as exc:
             exc.headers = {**headers, **exc.headers}
             raise
