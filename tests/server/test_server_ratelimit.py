@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import sqlite3
+import threading
+import time
 from typing import Any
 
 import httpx
@@ -143,3 +146,36 @@ def test_shared_limits_count_across_app_instances(store_url: str, run_server: An
             assert r.headers["Zendesk-RateLimit-incremental-exports"].startswith(
                 "total=4; remaining=3;"
             )
+
+
+def test_counting_behind_a_sync_s_write_lock_stops_no_other_request(
+    account: Any, serve: Any, sqlite_url: str
+) -> None:
+    """A counted export must write its count into the store; a `sync` into the same SQLite
+    file holds the write lock for each page it commits (seconds while it builds its indexes).
+    That export waits; the worker's other requests do not wait with it."""
+    writer = sqlite3.connect(sqlite_url, isolation_level=None, timeout=30)
+    with serve(account.store) as s:
+        assert s.get(TE + START, headers=account.admin).status_code == 200  # counted once
+        writer.execute("BEGIN IMMEDIATE")  # as a sync committing a page
+        answers: list[httpx.Response] = []
+        export = threading.Thread(
+            target=lambda: answers.append(s.get(TE + START, headers=account.admin))
+        )
+        export.start()
+        time.sleep(0.3)  # the export is waiting for the lock
+        t0 = time.monotonic()
+        me = s.get("/api/v2/users/me.json", headers=account.admin)
+        waited = time.monotonic() - t0
+        waiting = export.is_alive()
+        time.sleep(0.5)
+        writer.execute("COMMIT")
+        export.join(timeout=30)
+    writer.close()
+    assert me.status_code == 200 and waiting
+    assert waited < 0.4, f"users/me waited {waited:.2f} s behind the export's count"
+    (counted,) = answers
+    assert counted.status_code == 200
+    assert counted.headers["Zendesk-RateLimit-incremental-exports"].startswith(
+        "total=10; remaining=8;"
+    )

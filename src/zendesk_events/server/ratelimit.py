@@ -70,6 +70,10 @@ class WindowState:
 class WindowCounter(Protocol):
     """Where request counts live: one process (memory) or every worker (database)."""
 
+    blocking: bool
+    """Whether counting may wait on other processes (a database's write lock): then the server
+    counts off its event loop (see :meth:`RateLimiter.blocking`)."""
+
     def hit(self, key: str, window_start: int) -> int:
         """Count one request in ``key``'s window starting at ``window_start``; the new count."""
         ...
@@ -86,6 +90,8 @@ class WindowCounter(Protocol):
 
 class MemoryCounter:
     """Counts in this process (one worker)."""
+
+    blocking = False
 
     def __init__(self) -> None:
         self._windows: dict[str, tuple[int, int]] = {}
@@ -115,7 +121,12 @@ class MemoryCounter:
 
 class DatabaseCounter:
     """Counts in the store (:class:`~zendesk_events.store.RateWindows`), shared by every
-    server process over it: workers of one ``serve`` and separate ``serve`` processes alike."""
+    server process over it: workers of one ``serve`` and separate ``serve`` processes alike.
+
+    A count is a write: on SQLite it waits for the file's write lock, which a ``sync`` into the
+    same store holds for each page it commits (and for seconds while it builds its indexes)."""
+
+    blocking = True
 
     def __init__(self, windows: RateWindows) -> None:
         self._windows = windows
@@ -154,6 +165,11 @@ class RateLimiter:
         start = math.floor(now / window) * window
         reset = max(1, math.ceil(start + window - now))
         return start, reset
+
+    @property
+    def blocking(self) -> bool:
+        """Whether :meth:`hit` may wait on other processes (budgets counted in the store)."""
+        return self._counter.blocking
 
     def enabled(self, bucket: Bucket) -> bool:
         """Whether ``bucket`` is enforced at all."""
