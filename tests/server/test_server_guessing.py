@@ -7,7 +7,9 @@ email answered in ~60 ms where an unknown one took ~2 ms.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -115,3 +117,30 @@ def test_the_queue_of_password_checks_is_bounded(account: Any) -> None:
     assert results.count("429") >= 1 and results.count("401") >= 1
     assert auth.checker.hashed == results.count("401")
     auth.checker.close()
+
+
+def test_a_failure_counted_behind_a_sync_s_write_lock_stops_no_other_request(
+    account: Any, serve: Any, sqlite_url: str
+) -> None:
+    """A failed password check is counted in the store: a write, which waits while a `sync`
+    into the same SQLite file commits. That guess waits; the worker's other requests do not."""
+    writer = sqlite3.connect(sqlite_url, isolation_level=None, timeout=30)
+    with serve(account.store, export_rate_limit=0) as s:
+        writer.execute("BEGIN IMMEDIATE")  # as a sync committing a page
+        answers: list[Any] = []
+        guess = threading.Thread(
+            target=lambda: answers.append(s.get(TE, headers=basic("admin@example.com", "guess")))
+        )
+        guess.start()
+        time.sleep(0.5)  # the scrypt check done, its failure waiting for the lock
+        t0 = time.monotonic()
+        me = s.get("/api/v2/users/me.json", headers=account.admin)
+        waited = time.monotonic() - t0
+        waiting = guess.is_alive()
+        writer.execute("COMMIT")
+        guess.join(timeout=30)
+    writer.close()
+    assert me.status_code == 200 and waiting
+    assert waited < 0.4, f"users/me waited {waited:.2f} s behind a failed guess's count"
+    (refused,) = answers
+    assert refused.status_code == 401

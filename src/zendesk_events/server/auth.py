@@ -29,6 +29,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from zendesk_events.server.errors import Forbidden, InvalidToken, SignInThrottled, Unauthorized
 from zendesk_events.server.passwords import Admit, PasswordChecker
 from zendesk_events.server.signin import SignInLimits
@@ -137,6 +139,12 @@ class Authenticator:
             if creds is not None and creds[0] == "password":
                 _, email, secret = creds
                 record = await self.checker.check(email, secret, self._admit(email, address))
+                failed = record is None or record.password_hash is None
+                if failed and self._limits is not None:
+                    # Counted in the store, a write that may wait for a sync's lock: off the
+                    # loop, as the export budgets are (a guessing flood is when it matters).
+                    await run_in_threadpool(self._limits.failed, email, address)
+                    raise Unauthorized()
                 user = self._password_result(header, email, address, record)
             else:
                 user = self._token_user(creds)
